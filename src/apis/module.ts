@@ -1,0 +1,29 @@
+// The contract between the engine and an API module: given the engine's services for one API,
+// a module returns handlers keyed by operationId. Operations without a handler are answered from
+// the spec (examples/schemas) by the engine.
+import type { SandboxClock } from '../clock/clock.ts';
+import type { Handler } from '../http/handler.ts';
+import type { AccountStore } from '../policy/accounts.ts';
+import type { ApiSpec } from '../spec/load.ts';
+
+export interface ModuleEnv {
+  spec: ApiSpec;
+  accounts: AccountStore;
+  clock: SandboxClock;
+  /** directory for files this API produces (renders, thumbnails) */
+  dataDir: string;
+}
+
+export interface ApiInstance {
+  handlers: Record<string, Handler>;
+  /** forget state (all, or one account's) — the sandbox reset */
+  reset?(key?: string): void;
+  /** stop timers and workers */
+  close?(): Promise<void> | void;
+}
+
+export interface ApiModule {
+  /** matches the spec's x-sandbox.id */
+  id: string;
+  create(env: ModuleEnv): ApiInstance;
+}

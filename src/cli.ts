@@ -1,0 +1,89 @@
+// video-api-sandbox command line: `serve` (default), `lint`.
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createSandbox, defaultSpecFiles, ROOT } from './sandbox.ts';
+import type { ClockMode } from './clock/clock.ts';
+
+const usage = `Usage:
+  video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
+                          [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
+  video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
+Environment: PORT, HOST`;
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      api: { type: 'string', multiple: true },
+      spec: { type: 'string', multiple: true },
+      clock: { type: 'string' },
+      'clock-scale': { type: 'string' },
+      accounts: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 4010);
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? process.env.PORT}`);
+  const sandbox = createSandbox({
+    specs: values.spec,
+    only: values.api,
+    accountsFile: values.accounts,
+    clock: { mode: (values.clock as ClockMode) ?? 'real', scale: values['clock-scale'] ? Number(values['clock-scale']) : undefined },
+  });
+  const { url } = await sandbox.listen(port, host);
+  const lines = [`video-api-sandbox listening on ${url}`];
+  for (const api of sandbox.apis) {
+    const { policy, mount, doc } = api.spec;
+    lines.push(`  ${policy.id.padEnd(12)} ${doc.info?.title ?? ''} ${doc.info?.version ?? ''} — ${api.spec.operations.length} operations under ${policy.routePrefix}`);
+  }
+  const first = sandbox.apis[0]!;
+  const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
+  const sampleKey = `${first.spec.policy.auth.testKeyPattern.source.replace(/^\^/, '').split(/[[(]/)[0]}demo_key_123`;
+  lines.push('Try:', `  curl -s -H '${first.spec.policy.auth.header}: ${sampleKey}' ${url}${probe.servedPath}`);
+  console.log(lines.join('\n'));
+  const stop = () => {
+    void sandbox.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function lint(argv: string[]): number {
+  const files = argv.length ? argv : [...defaultSpecFiles(), ...[join(ROOT, 'openapi', 'sandbox-admin.yaml')].filter((f) => !defaultSpecFiles().includes(f))];
+  const spectral = join(ROOT, 'node_modules', '.bin', 'spectral');
+  const r = spawnSync(spectral, ['lint', '--ruleset', join(ROOT, '.spectral.yaml'), '--fail-severity', 'error', ...files], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+async function main(): Promise<void> {
+  const [command = 'serve', ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'lint':
+      process.exitCode = lint(rest);
+      return;
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(usage);
+      return;
+    default:
+      if (command.startsWith('-')) return serve([command, ...rest]);
+      console.error(`unknown command ${command}\n${usage}`);
+      process.exitCode = 2;
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+// The sandbox clock: every window, lifecycle timer and webhook retry reads time and schedules work
+// here, never on Date.now()/setTimeout directly, so tests can scale or freeze time.
+//  - real:   sandbox time = wall time
+//  - scaled: sandbox time runs `scale` times faster than wall time (from the moment of switching)
+//  - manual: sandbox time stands still until advance() moves it; due timers fire during advance()
+
+export type ClockMode = 'real' | 'scaled' | 'manual';
+
+interface Timer {
+  id: number;
+  due: number; // sandbox ms
+  fn: () => void;
+}
+
+export interface ClockState {
+  mode: ClockMode;
+  scale: number;
+  now: string;
+  nowMs: number;
+  pendingTimers: number;
+}
+
+export class SandboxClock {
+  private mode: ClockMode = 'real';
+  private scale = 1;
+  // sandbox time = base + (wall - wallBase) * scale (real/scaled); = base (manual)
+  private base = Date.now();
+  private wallBase = Date.now();
+  private timers: Timer[] = []; // sorted by due, then id
+  private nextId = 1;
+  private wake: NodeJS.Timeout | undefined;
+
+  constructor(options: { mode?: ClockMode; scale?: number; start?: number } = {}) {
+    if (options.start !== undefined) this.base = options.start;
+    this.set(options.mode ?? 'real', options.scale);
+  }
+
+  now(): number {
+    if (this.mode === 'manual') return this.base;
+    return this.base + (Date.now() - this.wallBase) * this.scale;
+  }
+
+  nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  state(): ClockState {
+    const now = this.now();
+    return { mode: this.mode, scale: this.scale, now: new Date(now).toISOString(), nowMs: now, pendingTimers: this.timers.length };
+  }
+
+  /** Switch mode; sandbox time is continuous across switches. */
+  set(mode: ClockMode, scale?: number): void {
+    if (mode === 'scaled' && (scale === undefined || !(scale > 0))) throw new RangeError('scaled mode needs a scale > 0');
+    this.base = this.now();
+    this.wallBase = Date.now();
+    this.mode = mode;
+    this.scale = mode === 'scaled' ? scale! : 1;
+    this.reschedule();
+  }
+
+  /** Move sandbox time forward, firing due timers in order (each sees now() = its due time). */
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('advance needs a non-negative duration');
+    const target = this.now() + ms;
+    for (;;) {
+      const next = this.timers[0];
+      if (!next || next.due > target) break;
+      this.timers.shift();
+      this.jumpTo(Math.max(next.due, this.now()));
+      this.run(next);
+    }
+    this.jumpTo(target);
+    this.reschedule();
+  }
+
+  setTimeout(fn: () => void, ms: number): number {
+    const timer: Timer = { id: this.nextId++, due: this.now() + Math.max(0, ms), fn };
+    const at = this.timers.findIndex((t) => t.due > timer.due);
+    if (at === -1) this.timers.push(timer);
+    else this.timers.splice(at, 0, timer);
+    if (at === 0 || this.timers.length === 1) this.reschedule();
+    return timer.id;
+  }
+
+  clearTimeout(id: number): void {
+    const at = this.timers.findIndex((t) => t.id === id);
+    if (at !== -1) this.timers.splice(at, 1);
+  }
+
+  /** Drop every pending timer (sandbox reset). */
+  clearAll(): void {
+    this.timers = [];
+    this.reschedule();
+  }
+
+  /** Stop the wall-clock wake-up so a process can exit. */
+  close(): void {
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
+  }
+
+  private jumpTo(t: number): void {
+    this.base = t;
+    this.wallBase = Date.now();
+  }
+
+  private run(timer: Timer): void {
+    try {
+      timer.fn();
+    } catch (err) {
+      // A timer callback must not take the clock down; callers handle their own errors.
+      console.error('sandbox clock: timer callback failed:', err);
+    }
+  }
+
+  private fireDue(): void {
+    const now = this.now();
+    while (this.timers[0] && this.timers[0].due <= now) this.run(this.timers.shift()!);
+    this.reschedule();
+  }
+
+  private reschedule(): void {
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
+    const next = this.timers[0];
+    if (!next || this.mode === 'manual') return;
+    const wallDelay = Math.max(0, (next.due - this.now()) / this.scale);
+    this.wake = setTimeout(() => this.fireDue(), Math.min(wallDelay, 2 ** 31 - 1));
+    this.wake.unref();
+  }
+}

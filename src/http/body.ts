@@ -1,0 +1,56 @@
+// Read a request body with a size cap, and parse it as the operation expects.
+import type { IncomingMessage } from 'node:http';
+import { ApiError } from './errors.ts';
+import type { ApiPolicy } from '../spec/policy.ts';
+
+export class BodyTooLarge extends Error {}
+
+/** Collect the body; rejects with BodyTooLarge as soon as the cap is passed (without buffering more). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.resume(); // drain the rest unbuffered
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * Parse a body for a JSON operation. A body without a content type, or with a JSON, text/plain or
+ * form-urlencoded one (curl -d's default), is read as JSON; multipart and other binary types are
+ * refused as unsupported media.
+ */
+export function parseJsonBody(raw: Buffer, contentType: string | undefined, policy: ApiPolicy, required: boolean): unknown {
+  const type = mediaTypeOf(contentType);
+  const jsonish = type === '' || type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === 'application/x-www-form-urlencoded';
+  if (!jsonish) {
+    throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type} is not supported here; send application/json.`);
+  }
+  const text = raw.toString('utf8');
+  if (text.trim() === '') {
+    if (required) throw new ApiError(policy.validation.invalidJson, 'Request body is required: send a JSON object.');
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(policy.validation.invalidJson, `Request body is not valid JSON: ${(err as Error).message}`);
+  }
+}

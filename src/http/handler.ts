@@ -1,0 +1,26 @@
+// What an API module plugs into the engine: plain handlers bound to operationIds.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Account } from '../policy/accounts.ts';
+import type { Operation } from '../spec/operations.ts';
+
+export interface HandlerRequest {
+  operation: Operation;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  /** parsed JSON for JSON operations; the raw bytes otherwise */
+  body: unknown;
+  /** the caller's account (undefined only on operations without security) */
+  account: Account;
+  requestId: string;
+  /** scheme://host:port the client used, for absolute URLs in responses */
+  baseUrl: string;
+}
+
+export interface HandlerResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: HandlerRequest) => HandlerResponse | Promise<HandlerResponse>;

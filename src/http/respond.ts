@@ -1,0 +1,33 @@
+// Writing responses: JSON bodies, the headers every response carries, and CORS for browser clients.
+import type { ServerResponse } from 'node:http';
+
+export function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown, head = false): void {
+  if (res.headersSent || res.destroyed) return;
+  const payload = body === undefined || status === 204 || status === 304 ? '' : JSON.stringify(body);
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  if (payload) {
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(payload));
+  } else if (status !== 204 && status !== 304) {
+    res.setHeader('Content-Length', 0);
+  }
+  res.statusCode = status;
+  res.end(head ? undefined : payload);
+}
+
+/** Browser clients must be able to read the headers an SDK's retry logic depends on. */
+export function corsHeaders(exposed: string[]): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': exposed.join(', '),
+  };
+}
+
+export function preflightHeaders(allow: string[], requestedHeaders: string | undefined): Record<string, string> {
+  return {
+    'Access-Control-Allow-Methods': allow.join(', '),
+    'Access-Control-Allow-Headers': requestedHeaders ?? '*',
+    'Access-Control-Max-Age': '600',
+    Allow: allow.join(', '),
+  };
+}

@@ -1,0 +1,149 @@
+// Request validation, compiled once per operation at start-up: one validator per parameter
+// location (path, query, header) and one for the body, all reading the spec's own schemas.
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { deref } from '../spec/refs.ts';
+import type { ApiSpec } from '../spec/load.ts';
+import type { Operation, ParameterSpec } from '../spec/operations.ts';
+import type { ValidationStyle } from '../spec/policy.ts';
+import { ApiError } from './errors.ts';
+import { detailOf, dotPath, pathStyleMessage, toProblems, type Problem } from './validation-errors.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+
+type Location = 'path' | 'query' | 'header';
+
+export interface RawRequestParts {
+  path: Record<string, string>;
+  query: Record<string, string | string[]>;
+  header: Record<string, string | string[] | undefined>;
+}
+
+export interface OperationValidator {
+  /** Validates and coerces parameters in place; throws the API's validation error. */
+  parameters(parts: RawRequestParts): void;
+  /** Validates a parsed JSON body; throws the API's validation error. */
+  body(value: unknown): void;
+  /** JSON body expected (false for multipart or bodiless operations) */
+  expectsJson: boolean;
+  /** the media types the operation accepts */
+  mediaTypes: string[];
+}
+
+/** Rewrite local refs to point into the registered document, so inline schemas resolve. */
+function absolutize(node: unknown, baseId: string): unknown {
+  if (Array.isArray(node)) return node.map((n) => absolutize(n, baseId));
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? baseId + v : absolutize(v, baseId);
+  }
+  return out;
+}
+
+function makeAjv(doc: object, baseId: string, coerce: boolean): Ajv2020 {
+  const ajv = new Ajv2020({
+    strict: false,
+    allErrors: true,
+    verbose: true, // errors carry their schema: discriminator messages list the accepted tags
+    discriminator: true,
+    validateSchema: false,
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: false,
+  });
+  addFormats(ajv);
+  ajv.addSchema(doc as any, baseId);
+  return ajv;
+}
+
+function isJsonMediaType(mt: string): boolean {
+  return mt === 'application/json' || /\+json$/.test(mt) || mt === '*/*';
+}
+
+function styleFor(spec: ApiSpec, op: Operation): ValidationStyle {
+  const override = op.raw['x-sandbox-validation'] as Partial<ValidationStyle> | undefined;
+  return override ? { ...spec.policy.validation.body, missingRequired: undefined, ...override } : spec.policy.validation.body;
+}
+
+/** Build the API's validation error from problems, in its declared style. */
+export function validationError(problems: Problem[], root: string, style: ValidationStyle, prefix: string[] = []): ApiError {
+  const first = problems[0]!;
+  if (style.style === 'details') {
+    const details = problems.map((p) => detailOf(p, root));
+    const d0 = details[0]!;
+    return new ApiError(style.code, `${d0.loc.join('.')}: ${d0.msg}`, { extra: { details } });
+  }
+  const at = [...prefix, ...first.at];
+  const code = first.missing && style.missingRequired ? style.missingRequired : style.code;
+  const message = first.missing && style.missingRequired ? `Missing required field: ${dotPath(at)}` : pathStyleMessage(first);
+  return new ApiError(code, message, { extra: { path: dotPath(at) } });
+}
+
+function locationSchema(params: ParameterSpec[], where: Location): object | undefined {
+  const list = params.filter((p) => p.in === where);
+  if (!list.length) return undefined;
+  const name = (p: ParameterSpec) => (where === 'header' ? p.name.toLowerCase() : p.name);
+  return {
+    type: 'object',
+    properties: Object.fromEntries(list.map((p) => [name(p), p.schema])),
+    required: list.filter((p) => p.required).map(name),
+  };
+}
+
+export function compileValidators(spec: ApiSpec): Map<string, OperationValidator> {
+  const baseId = `urn:video-api-sandbox:${spec.policy.id}`;
+  // The tag values a failed discriminator accepts, read from its oneOf branches.
+  const tagValues = (e: ErrorObject): unknown[] | undefined => {
+    const parent = e.parentSchema as { oneOf?: unknown[] } | undefined;
+    const tag = (e.params as { tag?: string }).tag;
+    if (!parent?.oneOf || !tag) return undefined;
+    return parent.oneOf.flatMap((branch: any) => {
+      const b = deref(spec.doc, typeof branch?.$ref === 'string' ? { $ref: branch.$ref.replace(baseId, '') } : branch);
+      const prop = (b as any)?.properties?.[tag];
+      return prop?.const !== undefined ? [prop.const] : (prop?.enum ?? []);
+    });
+  };
+  const bodyAjv = makeAjv(spec.doc, baseId, false);
+  const paramAjv = makeAjv(spec.doc, baseId, true);
+  const validators = new Map<string, OperationValidator>();
+  const paramStyle: ValidationStyle = {
+    ...spec.policy.validation.body,
+    code: spec.policy.validation.parameters,
+    missingRequired: undefined,
+  };
+
+  for (const op of spec.operations) {
+    const byLocation = (['path', 'query', 'header'] as const)
+      .map((where) => {
+        const schema = locationSchema(op.parameters, where);
+        return schema ? { where, check: paramAjv.compile(absolutize(schema, baseId) as object) } : undefined;
+      })
+      .filter((v): v is { where: Location; check: ValidateFunction } => Boolean(v));
+
+    const mediaTypes = Object.keys(op.body?.content ?? {});
+    const jsonType = mediaTypes.find(isJsonMediaType);
+    const jsonSchema = jsonType ? op.body!.content[jsonType]!.schema : undefined;
+    const checkBody = jsonSchema ? bodyAjv.compile(absolutize(jsonSchema, baseId) as object) : undefined;
+    const style = styleFor(spec, op);
+
+    validators.set(op.operationId, {
+      expectsJson: Boolean(jsonType),
+      mediaTypes,
+      parameters(parts) {
+        for (const { where, check } of byLocation) {
+          const data = parts[where];
+          if (!check(data)) {
+            const problems = toProblems(check.errors ?? [], data);
+            throw validationError(problems, where, paramStyle);
+          }
+        }
+      },
+      body(value) {
+        if (!checkBody) return;
+        if (!checkBody(value)) throw validationError(toProblems(checkBody.errors ?? [], value, tagValues), 'body', style);
+      },
+    });
+  }
+  return validators;
+}

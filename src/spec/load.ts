@@ -1,0 +1,78 @@
+// Load an API's OpenAPI document once at start-up: parse, check, and derive what the engine needs.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parse } from 'yaml';
+import { listOperations, type Operation } from './operations.ts';
+import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
+import { deref } from './refs.ts';
+
+export interface ApiSpec {
+  file: string;
+  /** the parsed document, never mutated */
+  doc: Record<string, any>;
+  policy: ApiPolicy;
+  /** path of servers[0].url: where the API's paths are mounted in the sandbox ('' for none) */
+  mount: string;
+  operations: Operation[];
+  operation(operationId: string): Operation;
+}
+
+function mountOf(doc: any): string {
+  const url: string | undefined = doc.servers?.[0]?.url;
+  if (!url) return '';
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '');
+  } catch {
+    return url.startsWith('/') ? url.replace(/\/+$/, '') : '';
+  }
+}
+
+/** Cross-checks between the catalogue and the responses that standard linters cannot make. */
+function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], where: string): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const op of operations) {
+    if (seen.has(op.operationId)) problems.push(`duplicate operationId ${op.operationId}`);
+    seen.add(op.operationId);
+    for (const [status, response] of Object.entries(op.responses)) {
+      const codes: unknown = deref(doc, response)?.['x-error-codes'];
+      if (!Array.isArray(codes)) continue;
+      for (const code of codes) {
+        const entry = policy.errors.catalogue[code];
+        if (!entry) problems.push(`${op.operationId} ${status}: x-error-codes names ${code}, not in the catalogue`);
+        else if (String(entry.status) !== status) problems.push(`${op.operationId} ${status}: ${code} is documented as ${entry.status}`);
+      }
+    }
+  }
+  if (problems.length) throw new SpecError(`${where}:\n  ${problems.join('\n  ')}`);
+}
+
+export function loadSpec(file: string): ApiSpec {
+  const where = basename(file);
+  let doc: any;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SpecError(`${where}: cannot read: ${(err as Error).message}`);
+  }
+  if (!doc || typeof doc !== 'object' || !/^3\.1\.\d+$/.test(String(doc.openapi))) {
+    throw new SpecError(`${where}: not an OpenAPI 3.1 document`);
+  }
+  const policy = readPolicy(doc['x-sandbox'], where);
+  const mount = mountOf(doc);
+  const operations = listOperations(doc, mount);
+  checkConsistency(doc, policy, operations, where);
+  const byId = new Map(operations.map((o) => [o.operationId, o]));
+  return {
+    file,
+    doc,
+    policy,
+    mount,
+    operations,
+    operation(id) {
+      const op = byId.get(id);
+      if (!op) throw new SpecError(`${where}: no operation ${id}`);
+      return op;
+    },
+  };
+}
