@@ -14,7 +14,9 @@ import { createPipeline, type ApiRuntime } from './http/pipeline.ts';
 import { Router } from './http/router.ts';
 import { compileValidators } from './http/validate.ts';
 import { AccountStore, type AccountFixture } from './policy/accounts.ts';
+import { CreditLedger } from './policy/credits.ts';
 import { FixedWindowLimiter } from './policy/rate-limit.ts';
+import { noFaults, type FaultHooks } from './faults/hooks.ts';
 import { loadSpec, type ApiSpec } from './spec/load.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +58,7 @@ function loadFixtures(file: string | undefined): Record<string, AccountFixture[]
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const clock = new SandboxClock(options.clock);
   const fixtures = loadFixtures(options.accountsFile);
+  const faults: FaultHooks = noFaults;
   const dataDir = options.dataDir ?? join(tmpdir(), `video-api-sandbox-${process.pid}`);
   let specs: ApiSpec[] = (options.specs ?? defaultSpecFiles()).map(loadSpec);
   if (options.only?.length) {
@@ -71,7 +74,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const accounts = new AccountStore(policy, fixtures[policy.id] ?? [], () => clock.now());
     const apiDataDir = join(dataDir, policy.id);
     mkdirSync(apiDataDir, { recursive: true });
-    const instance = apiModules[policy.id]?.create({ spec, accounts, clock, dataDir: apiDataDir }) ?? { handlers: {} };
+    const ledger = new CreditLedger(() => clock.now());
+    const instance = apiModules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir }) ?? { handlers: {} };
     instances.push(instance);
     const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
     if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
@@ -80,6 +84,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       prefix: policy.routePrefix,
       spec,
       accounts,
+      ledger,
+      instance,
       limiter: new FixedWindowLimiter(policy.rateLimit.windowSeconds, () => clock.now()),
       validators: compileValidators(spec),
       handlers: instance.handlers,

@@ -3,13 +3,18 @@
 // the spec (examples/schemas) by the engine.
 import type { SandboxClock } from '../clock/clock.ts';
 import type { Handler } from '../http/handler.ts';
+import type { FaultHooks } from '../faults/hooks.ts';
 import type { AccountStore } from '../policy/accounts.ts';
+import type { CreditLedger } from '../policy/credits.ts';
 import type { ApiSpec } from '../spec/load.ts';
 
 export interface ModuleEnv {
   spec: ApiSpec;
   accounts: AccountStore;
   clock: SandboxClock;
+  ledger: CreditLedger;
+  /** where lifecycles and webhook delivery ask for injected faults */
+  faults: FaultHooks;
   /** directory for files this API produces (renders, thumbnails) */
   dataDir: string;
 }
@@ -20,6 +25,13 @@ export interface ApiInstance {
   reset?(key?: string): void;
   /** stop timers and workers */
   close?(): Promise<void> | void;
+  /** read-only views for the control API (/__sandbox) */
+  views?: {
+    /** jobs/videos across accounts (or one), newest first */
+    jobs?(filter: { key?: string; status?: string; limit?: number }): unknown[];
+    /** webhook deliveries with every attempt, newest first */
+    webhooks?(filter: { key?: string; limit?: number }): unknown[];
+  };
 }
 
 export interface ApiModule {

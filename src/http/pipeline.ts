@@ -5,7 +5,9 @@
 // owning API's envelope, with the headers gathered so far. Nothing here names an API.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiInstance } from '../apis/module.ts';
 import type { Account, AccountStore } from '../policy/accounts.ts';
+import type { CreditLedger } from '../policy/credits.ts';
 import { authenticate } from '../policy/auth.ts';
 import type { FixedWindowLimiter } from '../policy/rate-limit.ts';
 import type { ApiSpec } from '../spec/load.ts';
@@ -23,7 +25,10 @@ export interface ApiRuntime {
   prefix: string;
   spec: ApiSpec;
   accounts: AccountStore;
+  ledger: CreditLedger;
   limiter: FixedWindowLimiter;
+  /** the API module's instance (handlers, reset, views) */
+  instance: ApiInstance;
   validators: Map<string, OperationValidator>;
   handlers: Record<string, Handler>;
   mocker: SpecMocker;
