@@ -1,0 +1,21 @@
+// Start a real sandbox on an ephemeral loopback port for a test file, and stop it afterwards.
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox.ts';
+
+export interface RunningSandbox {
+  sandbox: Sandbox;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const sandbox = createSandbox(options);
+  const { url } = await sandbox.listen(0, '127.0.0.1');
+  return { sandbox, url, close: () => sandbox.close() };
+}
+
+let counter = 0;
+/** A fresh, well-formed test key, so tests do not share rate-limit windows or state. */
+export function freshKey(prefix = 've_test_', plan?: string): string {
+  counter += 1;
+  return `${prefix}${plan ? `${plan}_` : ''}t${process.pid}x${counter}${Math.random().toString(36).slice(2, 8)}`;
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // FFmpeg renders are CPU-heavy; two workers match the two-core machines this runs on.
+    maxWorkers: 2,
+  },
+});
