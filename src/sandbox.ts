@@ -13,7 +13,7 @@ import { SpecMocker } from './http/mock.ts';
 import { createFilesHandler, type FileRoot } from './http/files.ts';
 import { createPipeline, type ApiRuntime } from './http/pipeline.ts';
 import { Router } from './http/router.ts';
-import { compileValidators } from './http/validate.ts';
+import { Validators } from './http/validate.ts';
 import { AccountStore, type AccountFixture } from './policy/accounts.ts';
 import { CreditLedger } from './policy/credits.ts';
 import { FixedWindowLimiter } from './policy/rate-limit.ts';
@@ -94,7 +94,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       ledger,
       instance,
       limiter: new FixedWindowLimiter(policy.rateLimit.windowSeconds, () => clock.now()),
-      validators: compileValidators(spec),
+      validators: new Validators(spec),
       handlers: instance.handlers,
       mocker: new SpecMocker(spec),
       exposedHeaders: [rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow'],
@@ -127,8 +127,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const addr = s.address();
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          // Warm the spec mocker off the first request's path.
-          setTimeout(() => apis.forEach((a) => void a.mocker.warm().catch(() => undefined)), 50).unref();
+          // Compile the remaining validators off the first request's path.
+          setTimeout(() => apis.forEach((a) => void a.validators.warm()), 20).unref();
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });

@@ -18,7 +18,7 @@ import type { Handler } from './handler.ts';
 import { MockUnavailable, type SpecMocker } from './mock.ts';
 import { corsHeaders, preflightHeaders, sendJson } from './respond.ts';
 import type { Router } from './router.ts';
-import type { OperationValidator } from './validate.ts';
+import type { Validators } from './validate.ts';
 
 /** One served API: its spec and the per-API state the pipeline consults. */
 export interface ApiRuntime {
@@ -29,7 +29,7 @@ export interface ApiRuntime {
   limiter: FixedWindowLimiter;
   /** the API module's instance (handlers, reset, views) */
   instance: ApiInstance;
-  validators: Map<string, OperationValidator>;
+  validators: Validators;
   handlers: Record<string, Handler>;
   mocker: SpecMocker;
   /** headers every response of this API exposes to browsers */
@@ -120,7 +120,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride }: Pipeli
       if (auth.error) throw auth.error;
 
       const operation = route.op;
-      const validator = api.validators.get(operation.operationId)!;
+      const validator = api.validators.get(operation.operationId);
       const query = queryOf(url.searchParams);
       validator.parameters({ path: route.params, query, header: req.headers });
 

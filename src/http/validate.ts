@@ -91,66 +91,61 @@ function locationSchema(params: ParameterSpec[], where: Location): object | unde
   };
 }
 
-const baseIdOf = (spec: ApiSpec) => `urn:video-api-sandbox:${spec.policy.id}`;
+/**
+ * Validators for every operation of a spec. Each is compiled on first use (Ajv code generation is
+ * the slowest part of start-up); warm() compiles the rest in the background once the server
+ * listens, and the spec tests compile them all, so a bad schema cannot hide until a request.
+ */
+export class Validators {
+  private readonly compiled = new Map<string, OperationValidator>();
+  private readonly baseId: string;
+  private readonly bodyAjv: Ajv2020;
+  private readonly paramAjv: Ajv2020;
 
-/** The tag values a failed discriminator accepts, read from its oneOf branches. */
-function tagValuesFor(spec: ApiSpec): (e: ErrorObject) => unknown[] | undefined {
-  const baseId = baseIdOf(spec);
-  return (e) => {
+  constructor(private readonly spec: ApiSpec) {
+    this.baseId = `urn:video-api-sandbox:${spec.policy.id}`;
+    this.bodyAjv = makeAjv(spec.doc, this.baseId, false);
+    this.paramAjv = makeAjv(spec.doc, this.baseId, true);
+  }
+
+  get(operationId: string): OperationValidator {
+    let v = this.compiled.get(operationId);
+    if (!v) {
+      v = this.compile(this.spec.operation(operationId));
+      this.compiled.set(operationId, v);
+    }
+    return v;
+  }
+
+  /** Compile every operation's validators, one per macrotask so requests are not held up. */
+  async warm(): Promise<void> {
+    for (const op of this.spec.operations) {
+      await new Promise((r) => setImmediate(r));
+      this.get(op.operationId);
+    }
+  }
+
+  /** Validate a value against a component schema (e.g. a filled-in template against MovieScript). */
+  checkSchema(ref: string, value: unknown, style: ValidationStyle, root = 'body'): void {
+    const check = this.bodyAjv.getSchema(this.baseId + ref) ?? this.bodyAjv.compile({ $ref: this.baseId + ref });
+    if (!check(value)) throw validationError(toProblems(check.errors ?? [], value, this.tagValues), root, style);
+  }
+
+  // The tag values a failed discriminator accepts, read from its oneOf branches.
+  private readonly tagValues = (e: ErrorObject): unknown[] | undefined => {
     const parent = e.parentSchema as { oneOf?: unknown[] } | undefined;
     const tag = (e.params as { tag?: string }).tag;
     if (!parent?.oneOf || !tag) return undefined;
     return parent.oneOf.flatMap((branch: any) => {
-      const b = deref(spec.doc, typeof branch?.$ref === 'string' ? { $ref: branch.$ref.replace(baseId, '') } : branch);
+      const b = deref(this.spec.doc, typeof branch?.$ref === 'string' ? { $ref: branch.$ref.replace(this.baseId, '') } : branch);
       const prop = (b as any)?.properties?.[tag];
       return prop?.const !== undefined ? [prop.const] : (prop?.enum ?? []);
     });
   };
-}
 
-// One body (non-coercing) ajv per spec document, shared by the operation validators and the
-// component-schema validators API modules compile for values they build themselves.
-const bodyAjvs = new WeakMap<object, Ajv2020>();
-function bodyAjvOf(spec: ApiSpec): Ajv2020 {
-  let ajv = bodyAjvs.get(spec.doc);
-  if (!ajv) {
-    ajv = makeAjv(spec.doc, baseIdOf(spec), false);
-    bodyAjvs.set(spec.doc, ajv);
-  }
-  return ajv;
-}
-
-/** The body validation style of one operation (its `x-sandbox-validation`, else the API's). */
-export function validationStyleOf(spec: ApiSpec, operationId: string): ValidationStyle {
-  return styleFor(spec, spec.operation(operationId));
-}
-
-/**
- * A validator for one schema of the spec (`#/components/schemas/MovieScript`), for values an API
- * module builds itself (a filled-in template). Throws the API's validation error in `style`;
- * `prefix` is prepended to the reported path.
- */
-export function compileSchemaValidator(spec: ApiSpec, ref: string, style: ValidationStyle): (value: unknown, prefix?: string[]) => void {
-  const check = bodyAjvOf(spec).compile({ $ref: baseIdOf(spec) + ref });
-  const tagValues = tagValuesFor(spec);
-  return (value, prefix = []) => {
-    if (!check(value)) throw validationError(toProblems(check.errors ?? [], value, tagValues), 'body', style, prefix);
-  };
-}
-
-export function compileValidators(spec: ApiSpec): Map<string, OperationValidator> {
-  const baseId = baseIdOf(spec);
-  const tagValues = tagValuesFor(spec);
-  const bodyAjv = bodyAjvOf(spec);
-  const paramAjv = makeAjv(spec.doc, baseId, true);
-  const validators = new Map<string, OperationValidator>();
-  const paramStyle: ValidationStyle = {
-    ...spec.policy.validation.body,
-    code: spec.policy.validation.parameters,
-    missingRequired: undefined,
-  };
-
-  for (const op of spec.operations) {
+  private compile(op: Operation): OperationValidator {
+    const { spec, baseId, paramAjv, bodyAjv } = this;
+    const paramStyle: ValidationStyle = { ...spec.policy.validation.body, code: spec.policy.validation.parameters, missingRequired: undefined };
     const byLocation = (['path', 'query', 'header'] as const)
       .map((where) => {
         const schema = locationSchema(op.parameters, where);
@@ -163,24 +158,36 @@ export function compileValidators(spec: ApiSpec): Map<string, OperationValidator
     const jsonSchema = jsonType ? op.body!.content[jsonType]!.schema : undefined;
     const checkBody = jsonSchema ? bodyAjv.compile(absolutize(jsonSchema, baseId) as object) : undefined;
     const style = styleFor(spec, op);
+    const tagValues = this.tagValues;
 
-    validators.set(op.operationId, {
+    return {
       expectsJson: Boolean(jsonType),
       mediaTypes,
       parameters(parts) {
         for (const { where, check } of byLocation) {
           const data = parts[where];
-          if (!check(data)) {
-            const problems = toProblems(check.errors ?? [], data);
-            throw validationError(problems, where, paramStyle);
-          }
+          if (!check(data)) throw validationError(toProblems(check.errors ?? [], data), where, paramStyle);
         }
       },
       body(value) {
         if (!checkBody) return;
         if (!checkBody(value)) throw validationError(toProblems(checkBody.errors ?? [], value, tagValues), 'body', style);
       },
-    });
+    };
   }
-  return validators;
+}
+
+/** The body validation style of one operation (its `x-sandbox-validation`, else the API's). */
+export function validationStyleOf(spec: ApiSpec, operationId: string): ValidationStyle {
+  return styleFor(spec, spec.operation(operationId));
+}
+
+/**
+ * A validator for one component schema (`#/components/schemas/MovieScript`), for values an API
+ * module builds itself (a filled-in template): compiled on first use, throwing the API's
+ * validation error in `style`.
+ */
+export function schemaValidator(spec: ApiSpec, ref: string, style: ValidationStyle): (value: unknown) => void {
+  let validators: Validators | undefined;
+  return (value) => (validators ??= new Validators(spec)).checkSchema(ref, value, style);
 }

@@ -9,7 +9,7 @@
 //   renderer.ts      the FFmpeg renderer port
 import type { ApiModule } from '../module.ts';
 import { FILES_PREFIX } from '../../http/files.ts';
-import { compileSchemaValidator, validationStyleOf } from '../../http/validate.ts';
+import { schemaValidator, validationStyleOf } from '../../http/validate.ts';
 import { WorkPool } from '../../jobs/pool.ts';
 import { durationPricingFrom } from '../../policy/pricing.ts';
 import { bundleSchema, resolvePointer } from '../../spec/refs.ts';
@@ -78,7 +78,7 @@ export const phantomflow: ApiModule = {
         ...renderHandlers({
           jobs,
           templates,
-          validateScript: compileSchemaValidator(spec, MOVIE_SCRIPT, validationStyleOf(spec, 'submitRender')),
+          validateScript: schemaValidator(spec, MOVIE_SCRIPT, validationStyleOf(spec, 'submitRender')),
           unresolvedCode: policy.validation.body.code,
         }),
         ...jobs.handlers(),
