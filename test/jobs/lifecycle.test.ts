@@ -1,0 +1,156 @@
+// The generic lifecycle engine with a Sketchpen-like machine (many states, a wait for an external
+// event, pooled work) on a manual clock: holds, events, failures, timeouts, pool limits, history.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SandboxClock } from '../../src/clock/clock.ts';
+import { JobEngine, WorkTimeout, type LifecycleDefinition, type StateSpec } from '../../src/jobs/lifecycle.ts';
+import { WorkPool } from '../../src/jobs/pool.ts';
+import { eventually } from '../support/phantomflow.ts';
+
+interface Data {
+  scenes: number;
+  log: string[];
+}
+
+const clocks: SandboxClock[] = [];
+afterEach(() => clocks.splice(0).forEach((c) => c.close()));
+
+function machine(overrides: Partial<Record<string, StateSpec<Data>>> = {}): LifecycleDefinition<Data> {
+  const step = (name: string, to: string): StateSpec<Data> => ({
+    active: true,
+    work: async (ctx) => {
+      await ctx.sleep(1000);
+      ctx.progress(50);
+      return { to, data: { log: [...ctx.job.data.log, name] } };
+    },
+  });
+  return {
+    initial: 'pending',
+    failState: 'failed',
+    states: {
+      pending: { active: true, holdMs: 500, next: 'scripting' },
+      scripting: { ...step('scripting', 'refining'), progress: 10 },
+      refining: { active: true, on: { approve: 'visualising', regenerate: 'scripting' } },
+      visualising: step('visualising', 'narrating'),
+      narrating: step('narrating', 'curating'),
+      curating: step('curating', 'rendering'),
+      rendering: { ...step('rendering', 'completed'), pooled: true },
+      completed: { terminal: true, progress: 100 },
+      failed: { terminal: true, progress: 100 },
+      ...overrides,
+    } as Record<string, StateSpec<Data>>,
+    describeFailure: (err) => ({ code: err instanceof WorkTimeout ? 'TIMEOUT' : 'BROKEN', message: String((err as Error).message) }),
+  };
+}
+
+function engine(def = machine(), opts: { pool?: WorkPool; workTimeoutMs?: number; historyLimit?: number } = {}) {
+  const clock = new SandboxClock({ mode: 'manual' });
+  clocks.push(clock);
+  const transitions: string[] = [];
+  const e = new JobEngine<Data>(def, { clock, ...opts, onTransition: (job, from, to) => transitions.push(`${job.id.slice(0, 4)}:${from ?? '∅'}→${to}`) });
+  return { clock, e, transitions };
+}
+
+/** Advance the manual clock in steps until `check` holds (work sleeps resolve asynchronously). */
+async function drive(clock: SandboxClock, check: () => boolean, stepMs = 500): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i += 1) {
+    clock.advance(stepMs);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  expect(check()).toBe(true);
+}
+
+describe('JobEngine', () => {
+  it('drives a many-state machine on the clock and waits for external events', async () => {
+    const { clock, e } = engine();
+    const job = e.create('acct', { scenes: 3, log: [] });
+    expect(job.state).toBe('pending');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(job.state).toBe('pending'); // a manual clock holds it
+    await drive(clock, () => job.state === 'refining');
+    expect(job.data.log).toEqual(['scripting']);
+    clock.advance(3_600_000);
+    expect(job.state).toBe('refining'); // waits for approve
+    expect(e.send(job.id, 'nonsense')).toBe(false);
+    expect(e.send(job.id, 'approve')).toBe(true);
+    await drive(clock, () => job.state === 'completed');
+    expect(job.data.log).toEqual(['scripting', 'visualising', 'narrating', 'curating', 'rendering']);
+    expect(job.progress).toBe(100);
+    expect(Object.keys(job.enteredAt)).toEqual(['pending', 'scripting', 'refining', 'visualising', 'narrating', 'curating', 'rendering', 'completed']);
+    expect(job.finishedAt).toBe(job.enteredAt.completed);
+    expect(e.send(job.id, 'approve')).toBe(false);
+    expect(e.activeStates).toEqual(['pending', 'scripting', 'refining', 'visualising', 'narrating', 'curating', 'rendering']);
+  });
+
+  it('work that throws moves the job to the fail state with the described error', async () => {
+    const { clock, e } = engine(machine({ scripting: { work: async () => { throw new Error('model unavailable'); } } }));
+    const job = e.create('acct', { scenes: 1, log: [] });
+    clock.advance(500);
+    await eventually(() => job.state === 'failed');
+    expect(job.error).toEqual({ code: 'BROKEN', message: 'model unavailable' });
+  });
+
+  it('work that overruns its wall-clock limit fails (and is aborted); sleeps do not count', async () => {
+    let aborted = false;
+    const { clock, e } = engine(
+      machine({
+        scripting: {
+          work: async (ctx) => {
+            await ctx.sleep(10_000); // sandbox time: excluded from the limit
+            ctx.signal.addEventListener('abort', () => (aborted = true));
+            return new Promise(() => undefined);
+          },
+        },
+      }),
+      { workTimeoutMs: 80 },
+    );
+    const job = e.create('acct', { scenes: 1, log: [] });
+    clock.advance(500);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(job.state).toBe('scripting'); // sleeping on a manual clock: no timeout
+    clock.advance(10_000);
+    await eventually(() => job.state === 'failed', 2000);
+    expect(job.error?.code).toBe('TIMEOUT');
+    expect(aborted).toBe(true);
+  });
+
+  it('pooled states wait in the previous state for a slot', async () => {
+    const pool = new WorkPool(1);
+    const { clock, e } = engine(machine(), { pool });
+    const jobs = [1, 2, 3].map(() => e.create('acct', { scenes: 1, log: [] }));
+    await drive(clock, () => jobs.every((j) => j.state === 'refining'));
+    jobs.forEach((j) => e.send(j.id, 'approve'));
+    let maxRendering = 0;
+    await drive(clock, () => {
+      maxRendering = Math.max(maxRendering, jobs.filter((j) => j.state === 'rendering').length);
+      return jobs.every((j) => j.state === 'completed');
+    });
+    expect(maxRendering).toBe(1);
+    expect(pool.inUse).toBe(0);
+  });
+
+  it('fail() force-fails, reset() forgets and stops timers, history keeps the newest N finished', async () => {
+    const { clock, e, transitions } = engine(machine(), { historyLimit: 2 });
+    const a = e.create('a', { scenes: 1, log: [] });
+    expect(e.fail(a.id, { code: 'X', message: 'stopped' })).toBe(true);
+    expect(a).toMatchObject({ state: 'failed', error: { code: 'X' } });
+    expect(e.fail(a.id, { code: 'X', message: 'again' })).toBe(false);
+
+    const b = e.create('b', { scenes: 1, log: [] });
+    e.reset('b');
+    expect(e.get(b.id)).toBeUndefined();
+    const before = transitions.length;
+    clock.advance(60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(transitions.length).toBe(before);
+
+    for (let i = 0; i < 3; i += 1) e.fail(e.create('a', { scenes: 1, log: [] }).id, { code: 'X', message: String(i) });
+    expect(e.list('a').map((j) => j.error?.message)).toEqual(['2', '1']);
+    expect(e.getOwned('b', e.list('a')[0]!.id)).toBeUndefined();
+  });
+
+  it('rejects definitions that lead nowhere', () => {
+    const clock = new SandboxClock({ mode: 'manual' });
+    clocks.push(clock);
+    expect(() => new JobEngine(machine({ pending: { next: 'nowhere' } }), { clock })).toThrow(/unknown state nowhere/);
+  });
+});
