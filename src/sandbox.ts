@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiModules } from './apis/index.ts';
-import type { ApiInstance } from './apis/module.ts';
+import type { ApiInstance, ApiModule } from './apis/module.ts';
 import { SandboxClock, type ClockMode } from './clock/clock.ts';
 import { SpecMocker } from './http/mock.ts';
 import { createPipeline, type ApiRuntime } from './http/pipeline.ts';
@@ -32,6 +32,8 @@ export interface SandboxOptions {
   clock?: { mode?: ClockMode; scale?: number };
   maxBodyBytes?: number;
   dataDir?: string;
+  /** API modules by spec id, over the built-in ones (embedding, tests) */
+  modules?: Record<string, ApiModule>;
 }
 
 export interface Sandbox {
@@ -75,7 +77,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const apiDataDir = join(dataDir, policy.id);
     mkdirSync(apiDataDir, { recursive: true });
     const ledger = new CreditLedger(() => clock.now());
-    const instance = apiModules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir }) ?? { handlers: {} };
+    const modules = { ...apiModules, ...options.modules };
+    const instance = modules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir }) ?? { handlers: {} };
     instances.push(instance);
     const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
     if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
