@@ -32,6 +32,8 @@ export interface SandboxOptions {
   clock?: { mode?: ClockMode; scale?: number };
   maxBodyBytes?: number;
   dataDir?: string;
+  /** check handler responses against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
+  validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
   modules?: Record<string, ApiModule>;
 }
@@ -98,7 +100,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
 
   const router = new Router(apis.map((api) => ({ api, operations: api.spec.operations })));
-  const handle = createPipeline({ router, maxBodyBytes: options.maxBodyBytes });
+  const handle = createPipeline({
+    router,
+    maxBodyBytes: options.maxBodyBytes,
+    validateResponses: options.validateResponses ?? process.env.SANDBOX_VALIDATE_RESPONSES === '1',
+  });
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');

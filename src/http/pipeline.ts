@@ -41,6 +41,8 @@ export interface PipelineOptions {
   router: Router<ApiRuntime>;
   /** overrides every API's x-sandbox.maxBodyBytes */
   maxBodyBytes?: number;
+  /** check every handler response against the spec; a mismatch becomes a 500 naming it (tests) */
+  validateResponses?: boolean;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -74,7 +76,7 @@ function limitExceeded(api: ApiRuntime, decision: { limit: number; retryAfter: n
   return new ApiError(exceeded.code, `Rate limit exceeded: ${wording}. Retry after ${decision.retryAfter} s.`, { headers: retry });
 }
 
-export function createPipeline({ router, maxBodyBytes: maxBodyOverride }: PipelineOptions) {
+export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validateResponses = false }: PipelineOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = (req.method ?? 'GET').toLowerCase();
@@ -169,6 +171,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride }: Pipeli
           requestId,
           baseUrl: `http://${req.headers.host ?? 'localhost'}`,
         });
+        const drift = validateResponses ? api.validators.checkResponse(operation.operationId, out.status, out.body) : undefined;
+        if (drift) throw new ApiError(policy.errors.internal, `Response does not match the spec: ${drift}`);
         sendJson(res, out.status, { ...headers, ...out.headers }, out.body, isHead);
         return;
       }
