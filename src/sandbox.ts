@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiModules } from './apis/index.ts';
-import type { ApiInstance, JobSettings } from './apis/module.ts';
+import type { ApiInstance, ApiModule, JobSettings } from './apis/module.ts';
 import { SandboxClock, type ClockMode } from './clock/clock.ts';
 import { SpecMocker } from './http/mock.ts';
 import { createFilesHandler, type FileRoot } from './http/files.ts';
@@ -36,6 +36,10 @@ export interface SandboxOptions {
   dataDir?: string;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
+  /** check handler responses against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
+  validateResponses?: boolean;
+  /** API modules by spec id, over the built-in ones (embedding, tests) */
+  modules?: Record<string, ApiModule>;
 }
 
 export interface Sandbox {
@@ -81,8 +85,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     mkdirSync(apiDataDir, { recursive: true });
     fileRoots.set(policy.id, { policy, dir: apiDataDir });
     const ledger = new CreditLedger(() => clock.now());
+    const modules = { ...apiModules, ...options.modules };
     const instance =
-      apiModules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs }) ?? { handlers: {} };
+      modules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs }) ?? { handlers: {} };
     instances.push(instance);
     const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
     if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
@@ -102,7 +107,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
 
   const router = new Router(apis.map((api) => ({ api, operations: api.spec.operations })));
-  const handle = createPipeline({ router, maxBodyBytes: options.maxBodyBytes });
+  const handle = createPipeline({
+    router,
+    maxBodyBytes: options.maxBodyBytes,
+    validateResponses: options.validateResponses ?? process.env.SANDBOX_VALIDATE_RESPONSES === '1',
+  });
   // Produced files (renders) are served beside the APIs, outside the spec-driven pipeline.
   const handleFiles = createFilesHandler(fileRoots);
   const app = express();

@@ -12,6 +12,7 @@ import { authenticate } from '../policy/auth.ts';
 import type { FixedWindowLimiter } from '../policy/rate-limit.ts';
 import type { ApiSpec } from '../spec/load.ts';
 import type { Operation } from '../spec/operations.ts';
+import { describeWindow } from '../spec/limit-wording.ts';
 import { BodyTooLarge, mediaTypeOf, parseJsonBody, readBody } from './body.ts';
 import { ApiError, PlainApiError, renderError } from './errors.ts';
 import type { Handler } from './handler.ts';
@@ -40,6 +41,8 @@ export interface PipelineOptions {
   router: Router<ApiRuntime>;
   /** overrides every API's x-sandbox.maxBodyBytes */
   maxBodyBytes?: number;
+  /** check every handler response against the spec; a mismatch becomes a 500 naming it (tests) */
+  validateResponses?: boolean;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -63,17 +66,17 @@ function rateHeaders(api: ApiRuntime, decision: { limit: number; remaining: numb
   return { [h.limit]: String(decision.limit), [h.remaining]: String(decision.remaining), [h.reset]: String(decision.reset) };
 }
 
-function limitExceeded(api: ApiRuntime, decision: { limit: number; retryAfter: number }): Error {
+function limitExceeded(api: ApiRuntime, decision: { limit: number; retryAfter: number }, windowSeconds: number): Error {
   const { exceeded, headers } = api.spec.policy.rateLimit;
   const retry = { [headers.retryAfter]: String(decision.retryAfter) };
+  const wording = describeWindow(decision.limit, windowSeconds);
   if (exceeded.form === 'string' || !exceeded.code) {
-    const template = exceeded.template ?? 'Rate limit exceeded: {limit}';
-    return new PlainApiError(429, template.replace('{limit}', `${decision.limit} per 1 minute`), retry);
+    return new PlainApiError(429, (exceeded.template ?? 'Rate limit exceeded: {limit}').replace('{limit}', wording), retry);
   }
-  return new ApiError(exceeded.code, `Rate limit of ${decision.limit} requests per minute exceeded. Retry after ${decision.retryAfter} s.`, { headers: retry });
+  return new ApiError(exceeded.code, `Rate limit exceeded: ${wording}. Retry after ${decision.retryAfter} s.`, { headers: retry });
 }
 
-export function createPipeline({ router, maxBodyBytes: maxBodyOverride }: PipelineOptions) {
+export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validateResponses = false }: PipelineOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = (req.method ?? 'GET').toLowerCase();
@@ -106,7 +109,14 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride }: Pipeli
       const limit = account ? api.accounts.limitsOf(account).requestsPerMinute : policy.plans.catalogue[policy.plans.default]!.requestsPerMinute;
       const decision = api.limiter.consume(account ? `key:${account.key}` : `addr:${req.socket.remoteAddress}`, limit);
       Object.assign(headers, rateHeaders(api, decision));
-      if (!decision.allowed) throw limitExceeded(api, decision);
+      if (!decision.allowed) throw limitExceeded(api, decision, policy.rateLimit.windowSeconds);
+      // A route limit ("10 per 1 day") counts on top; its headers are the ones the caller sees.
+      const routeLimit = op && account ? op.routeLimits[account.plan] : undefined;
+      if (routeLimit) {
+        const d = api.limiter.consume(`route:${op!.operationId}:key:${account!.key}`, routeLimit.limit, routeLimit.windowSeconds);
+        Object.assign(headers, rateHeaders(api, d));
+        if (!d.allowed) throw limitExceeded(api, d, routeLimit.windowSeconds);
+      }
 
       if (route.kind === 'not-found') {
         throw new ApiError(policy.errors.routeNotFound, `No route for ${method.toUpperCase()} ${url.pathname}.`);
@@ -161,6 +171,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride }: Pipeli
           requestId,
           baseUrl: `http://${req.headers.host ?? 'localhost'}`,
         });
+        const drift = validateResponses ? api.validators.checkResponse(operation.operationId, out.status, out.body) : undefined;
+        if (drift) throw new ApiError(policy.errors.internal, `Response does not match the spec: ${drift}`);
         sendJson(res, out.status, { ...headers, ...out.headers }, out.body, isHead);
         return;
       }
