@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiModules } from './apis/index.ts';
-import type { ApiInstance } from './apis/module.ts';
+import type { ApiInstance, JobSettings } from './apis/module.ts';
 import { SandboxClock, type ClockMode } from './clock/clock.ts';
 import { SpecMocker } from './http/mock.ts';
+import { createFilesHandler, type FileRoot } from './http/files.ts';
 import { createPipeline, type ApiRuntime } from './http/pipeline.ts';
 import { Router } from './http/router.ts';
 import { compileValidators } from './http/validate.ts';
@@ -37,6 +38,7 @@ export interface SandboxOptions {
   accountsFile?: string;
   clock?: { mode?: ClockMode; scale?: number };
   maxBodyBytes?: number;
+  /** where APIs write their files (renders); default a directory under the OS temp dir */
   dataDir?: string;
   /** seed of the sandbox's randomness (probabilistic faults, latency distributions); default 42 */
   seed?: number | string;
@@ -46,6 +48,8 @@ export interface SandboxOptions {
   controlApi?: boolean;
   /** capacity of the request log (ring buffer); default 1000 */
   requestLogSize?: number;
+  /** job lifecycle and webhook tuning passed to every API module */
+  jobs?: JobSettings;
 }
 
 export interface Sandbox {
@@ -162,13 +166,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   };
 
   const instances: ApiInstance[] = [];
+  const fileRoots = new Map<string, FileRoot>();
   apis = specs.map((spec) => {
     const { policy } = spec;
     const accounts = new AccountStore(policy, fixtures[policy.id] ?? [], () => clock.now());
     const apiDataDir = join(dataDir, policy.id);
     mkdirSync(apiDataDir, { recursive: true });
+    fileRoots.set(policy.id, { policy, dir: apiDataDir });
     const ledger = new CreditLedger(() => clock.now());
-    const instance = apiModules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, sandbox: context }) ?? { handlers: {} };
+    const instance =
+      apiModules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };
     instances.push(instance);
     const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
     if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
@@ -203,10 +210,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
     },
   });
+  // Produced files (renders) are served beside the APIs, outside the spec-driven pipeline.
+  const handleFiles = createFilesHandler(fileRoots);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.use((req, res) => {
+    if (handleFiles(req, res)) return;
     void handle(req, res);
   });
 

@@ -18,10 +18,28 @@ export interface ModuleEnv {
   ledger: CreditLedger;
   /** where lifecycles and webhook delivery ask for injected faults */
   faults: FaultHooks;
-  /** directory for files this API produces (renders, thumbnails) */
+  /** directory for files this API produces (renders, thumbnails); served at /files/<api id>/ */
   dataDir: string;
   /** the sandbox around the API (other APIs' runtimes, fault rules, request log, reset); the control API uses it */
   sandbox?: SandboxContext;
+  /** tuning of job lifecycles and webhook delivery (SandboxOptions.jobs) */
+  settings?: JobSettings;
+}
+
+/** Knobs for stateful modules; everything optional, defaults chosen by each module. */
+export interface JobSettings {
+  /** heavy work (renders) running at once per API; default 2 */
+  workConcurrency?: number;
+  /** finished jobs kept per account; default 100 */
+  historyLimit?: number;
+  /** sandbox ms a job waits in its first state before work may start; default 1000 */
+  queueDelayMs?: number;
+  /** wall-clock ms one stage's work may take before the job fails; default 120 000 */
+  workTimeoutMs?: number;
+  /** wall-clock ms a webhook receiver may take to answer; default x-sandbox.webhooks.timeoutSeconds */
+  webhookTimeoutMs?: number;
+  /** webhook deliveries kept per account; default 200 */
+  webhookHistoryLimit?: number;
 }
 
 export interface ApiInstance {

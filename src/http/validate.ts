@@ -91,10 +91,12 @@ function locationSchema(params: ParameterSpec[], where: Location): object | unde
   };
 }
 
-export function compileValidators(spec: ApiSpec): Map<string, OperationValidator> {
-  const baseId = `urn:video-api-sandbox:${spec.policy.id}`;
-  // The tag values a failed discriminator accepts, read from its oneOf branches.
-  const tagValues = (e: ErrorObject): unknown[] | undefined => {
+const baseIdOf = (spec: ApiSpec) => `urn:video-api-sandbox:${spec.policy.id}`;
+
+/** The tag values a failed discriminator accepts, read from its oneOf branches. */
+function tagValuesFor(spec: ApiSpec): (e: ErrorObject) => unknown[] | undefined {
+  const baseId = baseIdOf(spec);
+  return (e) => {
     const parent = e.parentSchema as { oneOf?: unknown[] } | undefined;
     const tag = (e.params as { tag?: string }).tag;
     if (!parent?.oneOf || !tag) return undefined;
@@ -104,7 +106,42 @@ export function compileValidators(spec: ApiSpec): Map<string, OperationValidator
       return prop?.const !== undefined ? [prop.const] : (prop?.enum ?? []);
     });
   };
-  const bodyAjv = makeAjv(spec.doc, baseId, false);
+}
+
+// One body (non-coercing) ajv per spec document, shared by the operation validators and the
+// component-schema validators API modules compile for values they build themselves.
+const bodyAjvs = new WeakMap<object, Ajv2020>();
+function bodyAjvOf(spec: ApiSpec): Ajv2020 {
+  let ajv = bodyAjvs.get(spec.doc);
+  if (!ajv) {
+    ajv = makeAjv(spec.doc, baseIdOf(spec), false);
+    bodyAjvs.set(spec.doc, ajv);
+  }
+  return ajv;
+}
+
+/** The body validation style of one operation (its `x-sandbox-validation`, else the API's). */
+export function validationStyleOf(spec: ApiSpec, operationId: string): ValidationStyle {
+  return styleFor(spec, spec.operation(operationId));
+}
+
+/**
+ * A validator for one schema of the spec (`#/components/schemas/MovieScript`), for values an API
+ * module builds itself (a filled-in template). Throws the API's validation error in `style`;
+ * `prefix` is prepended to the reported path.
+ */
+export function compileSchemaValidator(spec: ApiSpec, ref: string, style: ValidationStyle): (value: unknown, prefix?: string[]) => void {
+  const check = bodyAjvOf(spec).compile({ $ref: baseIdOf(spec) + ref });
+  const tagValues = tagValuesFor(spec);
+  return (value, prefix = []) => {
+    if (!check(value)) throw validationError(toProblems(check.errors ?? [], value, tagValues), 'body', style, prefix);
+  };
+}
+
+export function compileValidators(spec: ApiSpec): Map<string, OperationValidator> {
+  const baseId = baseIdOf(spec);
+  const tagValues = tagValuesFor(spec);
+  const bodyAjv = bodyAjvOf(spec);
   const paramAjv = makeAjv(spec.doc, baseId, true);
   const validators = new Map<string, OperationValidator>();
   const paramStyle: ValidationStyle = {

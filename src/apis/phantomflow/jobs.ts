@@ -1,0 +1,253 @@
+// PhantomFlow render jobs: the lifecycle (queued → rendering → completed | failed) on the generic
+// engine, acceptance (concurrency cap, credit reservation), the job object of the spec, listing,
+// and what happens at the end (settle or refund, then the jobFinished webhook).
+import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { SandboxClock } from '../../clock/clock.ts';
+import type { FaultHooks } from '../../faults/hooks.ts';
+import { decodeCursor, pageOf } from '../../http/cursor.ts';
+import { ApiError } from '../../http/errors.ts';
+import type { Handler } from '../../http/handler.ts';
+import { JobEngine, WorkTimeout, type Job, type LifecycleDefinition } from '../../jobs/lifecycle.ts';
+import type { WorkPool } from '../../jobs/pool.ts';
+import type { Account, AccountStore } from '../../policy/accounts.ts';
+import { activeStatesOf, assertCapacity } from '../../policy/concurrency.ts';
+import type { ApiPolicy } from '../../spec/policy.ts';
+import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
+import { totalSeconds, type RenderBilling } from './billing.ts';
+import type { Renderer } from './renderer.ts';
+import { jobFinishedEvent } from './webhook-events.ts';
+
+export interface MovieScriptLike {
+  width?: number;
+  height?: number;
+  fps?: number;
+  webhook_uri?: string;
+  scenes: { duration: number }[];
+}
+
+export interface RenderJobData {
+  script: MovieScriptLike;
+  width: number;
+  height: number;
+  fps: number;
+  estimatedCredits: number;
+  creditsUsed: number | null;
+  outputFile: string | null;
+  thumbnailFile: string | null;
+  durationSeconds: number | null;
+  templateId: string | null;
+  webhookUri: string | null;
+  /** scheme://host the client used, for output URLs */
+  baseUrl: string;
+}
+
+export interface RenderJobsOptions {
+  policy: ApiPolicy;
+  accounts: AccountStore;
+  clock: SandboxClock;
+  faults: FaultHooks;
+  renderer: Renderer;
+  billing: RenderBilling;
+  webhooks: WebhookDispatcher;
+  pool: WorkPool;
+  dataDir: string;
+  /** URL path under which dataDir is served (`/files/phantomflow`) */
+  filesPath: string;
+  /** MovieScript defaults read from the spec */
+  defaults: { width: number; height: number; fps: number };
+  queueDelayMs: number;
+  workTimeoutMs?: number;
+  historyLimit?: number;
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export class RenderJobs {
+  readonly engine: JobEngine<RenderJobData>;
+  private readonly activeStates: string[];
+
+  constructor(private readonly o: RenderJobsOptions) {
+    const catalogue = o.policy.errors.catalogue;
+    const definition: LifecycleDefinition<RenderJobData> = {
+      initial: 'queued',
+      failState: 'failed',
+      states: {
+        queued: { active: true, progress: 0, holdMs: o.queueDelayMs, next: 'rendering' },
+        rendering: {
+          active: true,
+          pooled: true,
+          progress: 0,
+          work: async (ctx) => {
+            const { job } = ctx;
+            const fault = o.faults.pipeline({ api: o.policy.id, key: job.owner, jobId: job.id, stage: 'render' });
+            if (fault?.delayMs && fault.delayMs > 0) await ctx.sleep(fault.delayMs);
+            if (fault?.fail) {
+              const code = fault.fail.code;
+              return { to: 'failed', error: { code, message: fault.fail.message ?? catalogue[code]?.message ?? 'The render failed.' } };
+            }
+            const r = await o.renderer.render(job.data.script, { jobId: job.id, onProgress: ctx.progress, signal: ctx.signal });
+            if (!r.ok) return { to: 'failed', error: r.error };
+            return {
+              to: 'completed',
+              data: { outputFile: basename(r.file), thumbnailFile: r.thumbnail ? basename(r.thumbnail) : null, durationSeconds: r.durationSeconds },
+            };
+          },
+        },
+        completed: { terminal: true, progress: 100 },
+        failed: { terminal: true, progress: 100 },
+      },
+      describeFailure: (err) => ({
+        code: 'RENDER_FAILED',
+        message:
+          err instanceof WorkTimeout
+            ? `The render did not finish within ${Math.round(err.ms / 1000)} s and was stopped.`
+            : `The render failed: ${err instanceof Error ? err.message : String(err)}`,
+      }),
+    };
+    this.engine = new JobEngine(definition, {
+      clock: o.clock,
+      pool: o.pool,
+      workTimeoutMs: o.workTimeoutMs,
+      historyLimit: o.historyLimit,
+      onTransition: (job, _from, to) => this.onTransition(job, to),
+      onForget: (job) => this.removeFiles(job),
+    });
+    this.activeStates = activeStatesOf(o.policy) ?? this.engine.activeStates;
+  }
+
+  /** Accept a validated movie script for `account`: the 202 body. */
+  submit(account: Account, script: MovieScriptLike, from: { templateId?: string; baseUrl: string }): Record<string, unknown> {
+    const active = this.engine.active(account.key, this.activeStates);
+    assertCapacity(this.o.policy, {
+      active: active.length,
+      cap: this.o.accounts.limitsOf(account).concurrentJobs,
+      retryAfterSeconds: this.secondsUntilSlot(active),
+    });
+    const estimate = this.o.billing.estimate(script);
+    const id = randomUUID();
+    this.o.billing.reserve(account, id, estimate);
+    const job = this.engine.create(
+      account.key,
+      {
+        script,
+        width: script.width ?? this.o.defaults.width,
+        height: script.height ?? this.o.defaults.height,
+        fps: script.fps ?? this.o.defaults.fps,
+        estimatedCredits: estimate,
+        creditsUsed: null,
+        outputFile: null,
+        thumbnailFile: null,
+        durationSeconds: null,
+        templateId: from.templateId ?? null,
+        webhookUri: script.webhook_uri ?? null,
+        baseUrl: from.baseUrl,
+      },
+      id,
+    );
+    return { job_id: job.id, status: 'queued', estimated_credits: estimate, credits_remaining: account.balance };
+  }
+
+  /** The spec's Job object. */
+  view(job: Job<RenderJobData>): Record<string, unknown> {
+    const d = job.data;
+    const fileUrl = (name: string | null) => (name && job.state === 'completed' ? `${d.baseUrl}${this.o.filesPath}/${encodeURIComponent(name)}` : null);
+    return {
+      job_id: job.id,
+      status: job.state,
+      progress: job.progress,
+      created_at: iso(job.createdAt),
+      started_at: iso(job.enteredAt.rendering),
+      completed_at: iso(job.finishedAt),
+      width: d.width,
+      height: d.height,
+      fps: d.fps,
+      estimated_credits: d.estimatedCredits,
+      credits_used: d.creditsUsed,
+      output_url: fileUrl(d.outputFile),
+      thumbnail_url: fileUrl(d.thumbnailFile),
+      duration_seconds: job.state === 'completed' && d.durationSeconds !== null ? Math.round(d.durationSeconds * 1000) / 1000 : null,
+      error: job.error,
+      template_id: d.templateId,
+      webhook_uri: d.webhookUri,
+      test_mode: true,
+    };
+  }
+
+  activeCount(owner: string): number {
+    return this.engine.active(owner, this.activeStates).length;
+  }
+
+  handlers(): Record<string, Handler> {
+    return {
+      listJobs: ({ account, query }) => {
+        const limit = typeof query.limit === 'number' ? query.limit : 20;
+        let after: number | undefined;
+        if (typeof query.cursor === 'string') {
+          after = decodeCursor(query.cursor);
+          if (after === undefined) {
+            throw new ApiError(this.o.policy.validation.parameters, 'Unreadable cursor: pass back pagination.next_cursor unchanged.', { extra: { path: 'cursor' } });
+          }
+        }
+        const status = typeof query.status === 'string' ? [query.status] : undefined;
+        const { page, hasMore, nextCursor } = pageOf(this.engine.list(account.key, status), limit, after);
+        return { status: 200, body: { data: page.map((j) => this.view(j)), pagination: { limit, has_more: hasMore, next_cursor: nextCursor } } };
+      },
+      getJob: ({ account, params }) => {
+        const job = this.engine.getOwned(account.key, params.job_id!);
+        if (!job) throw new ApiError('NOT_FOUND', `Job ${params.job_id} not found.`);
+        return { status: 200, body: this.view(job) };
+      },
+    };
+  }
+
+  /** Jobs across accounts (or one) for the control API, newest first. */
+  list(filter: { key?: string; status?: string; limit?: number }): Record<string, unknown>[] {
+    const jobs = this.engine.list(filter.key, filter.status ? [filter.status] : undefined);
+    return jobs.slice(0, filter.limit ?? jobs.length).map((j) => ({ key: j.owner, ...this.view(j) }));
+  }
+
+  reset(key?: string): void {
+    this.engine.reset(key);
+  }
+
+  close(): void {
+    this.engine.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Estimated seconds until one of `active` finishes: its hold plus a typical render. */
+  private secondsUntilSlot(active: Job<RenderJobData>[]): number {
+    const typical = this.engine.typicalWorkMs('rendering');
+    const etas = active.map((job) => {
+      const render = typical ?? 1000 + totalSeconds(job.data.script) * 200;
+      const elapsed = job.state === 'rendering' ? this.o.clock.now() - (job.enteredAt.rendering ?? this.o.clock.now()) : 0;
+      return this.engine.holdRemaining(job) + Math.max(0, render - elapsed);
+    });
+    return etas.length ? Math.min(...etas) / 1000 : 1;
+  }
+
+  private onTransition(job: Job<RenderJobData>, to: string): void {
+    if (to !== 'completed' && to !== 'failed') return;
+    const d = job.data;
+    if (to === 'completed') {
+      d.creditsUsed = this.o.billing.settle(job.owner, job.id, d.estimatedCredits, d.durationSeconds ?? totalSeconds(d.script));
+    } else {
+      this.o.billing.refund(job.owner, job.id, d.estimatedCredits);
+      d.creditsUsed = 0;
+      d.durationSeconds = null;
+    }
+    if (d.webhookUri) {
+      const payload = jobFinishedEvent(this.view(job) as unknown as Parameters<typeof jobFinishedEvent>[0]);
+      this.o.webhooks.send({ key: job.owner, subject: job.id, url: d.webhookUri, event: 'jobFinished', payload });
+    }
+  }
+
+  private removeFiles(job: Job<RenderJobData>): void {
+    for (const name of [job.data.outputFile, job.data.thumbnailFile]) {
+      if (name) void unlink(join(this.o.dataDir, name)).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+// The active-job cap of a plan (x-sandbox.concurrency, plans.*.concurrentJobs). Counting is the
+// caller's (its job engine knows what is in progress); this module decides and builds the error.
+import { ApiError } from '../http/errors.ts';
+import type { ApiPolicy } from '../spec/policy.ts';
+
+/** The job statuses the spec says count as in progress (`concurrency.activeStates`), if it says. */
+export function activeStatesOf(policy: ApiPolicy): string[] | undefined {
+  const states = (policy.raw.concurrency as { activeStates?: unknown } | undefined)?.activeStates;
+  return Array.isArray(states) && states.every((s) => typeof s === 'string') ? (states as string[]) : undefined;
+}
+
+/**
+ * Throw the API's concurrency error when `active` jobs already fill the cap (null = unlimited).
+ * `retryAfterSeconds` estimates when a slot frees; the header says at least 1.
+ */
+export function assertCapacity(policy: ApiPolicy, check: { active: number; cap: number | null; retryAfterSeconds: number }): void {
+  if (check.cap === null || check.active < check.cap) return;
+  const retryAfter = Math.max(1, Math.ceil(Number.isFinite(check.retryAfterSeconds) ? check.retryAfterSeconds : 1));
+  const { code, message } = policy.concurrency;
+  throw new ApiError(code, message ? `${message} (${check.active} of ${check.cap} in progress)` : undefined, {
+    headers: { [policy.rateLimit.headers.retryAfter]: String(retryAfter) },
+  });
+}
