@@ -172,7 +172,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const accounts = new AccountStore(policy, fixtures[policy.id] ?? [], () => clock.now());
     const apiDataDir = join(dataDir, policy.id);
     mkdirSync(apiDataDir, { recursive: true });
-    fileRoots.set(policy.id, { policy, dir: apiDataDir });
+    if (!policy.control) fileRoots.set(policy.id, { policy, dir: apiDataDir });
     const ledger = new CreditLedger(() => clock.now());
     const instance =
       apiModules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };

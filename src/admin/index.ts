@@ -238,10 +238,11 @@ export const sandboxAdmin: ApiModule = {
 
     return {
       handlers,
-      // Loopback: open. Bound elsewhere: the admin token, compared in constant time.
+      // No token configured: open (the sandbox then only listens on loopback). A token configured:
+      // required on every request, compared in constant time (decision 020).
       guard({ headers }) {
         const { exposed, token } = sandbox.access();
-        if (!exposed) return undefined;
+        if (!exposed && !token) return undefined;
         const given = tokenOf(headers);
         if (!given) return new ApiError('UNAUTHORIZED', messages.missing);
         if (!token || !sameSecret(given, token)) return new ApiError('UNAUTHORIZED', messages.invalid);
