@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiModules } from './apis/index.ts';
-import type { ApiInstance, JobSettings } from './apis/module.ts';
+import type { ApiInstance, ApiModule, JobSettings } from './apis/module.ts';
 import { SandboxClock, type ClockMode } from './clock/clock.ts';
 import { SpecMocker } from './http/mock.ts';
 import { createFilesHandler, type FileRoot } from './http/files.ts';
 import { createPipeline, type ApiRuntime } from './http/pipeline.ts';
 import { Router } from './http/router.ts';
-import { compileValidators } from './http/validate.ts';
+import { Validators } from './http/validate.ts';
 import { AccountStore, type AccountFixture } from './policy/accounts.ts';
 import { CreditLedger } from './policy/credits.ts';
 import { FixedWindowLimiter } from './policy/rate-limit.ts';
@@ -50,6 +50,8 @@ export interface SandboxOptions {
   requestLogSize?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
+  /** API modules by spec id, over the built-in ones (embedding, tests) */
+  modules?: Record<string, ApiModule>;
 }
 
 export interface Sandbox {
@@ -174,8 +176,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     mkdirSync(apiDataDir, { recursive: true });
     if (!policy.control) fileRoots.set(policy.id, { policy, dir: apiDataDir });
     const ledger = new CreditLedger(() => clock.now());
+    const modules = { ...apiModules, ...options.modules };
     const instance =
-      apiModules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };
+      modules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };
     instances.push(instance);
     const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
     if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
@@ -187,7 +190,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       ledger,
       instance,
       limiter: new FixedWindowLimiter(policy.rateLimit.windowSeconds, () => clock.now()),
-      validators: compileValidators(spec),
+      validators: new Validators(spec),
       handlers: instance.handlers,
       mocker: new SpecMocker(spec),
       exposedHeaders: [rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow'],
@@ -245,8 +248,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const addr = s.address();
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          // Warm the spec mocker off the first request's path.
-          setTimeout(() => apis.forEach((a) => void a.mocker.warm().catch(() => undefined)), 50).unref();
+          // Compile the remaining validators off the first request's path.
+          setTimeout(() => apis.forEach((a) => void a.validators.warm()), 20).unref();
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });

@@ -216,6 +216,7 @@ export const sandboxAdmin: ApiModule = {
       advanceClock: ({ body }) => {
         const { seconds, ms } = body as { seconds?: number; ms?: number };
         const advancedMs = (seconds ?? 0) * 1000 + (ms ?? 0);
+        if (!Number.isFinite(advancedMs) || advancedMs > 315_360_000_000) throw invalid('seconds: at most ten years at a time', 'seconds');
         clock.advance(advancedMs);
         return { status: 200, body: { ...clock.state(), advancedMs } };
       },

@@ -263,9 +263,12 @@ export function parseAction(value: unknown, path = 'action'): FaultAction {
   return checkCombination(action, path);
 }
 
-/** Sandbox-clock delays of lifecycle stages and deliveries may be long (a manual clock skips them). */
+/** Longest pipeline-stage or webhook delay (sandbox ms; a manual clock skips it). */
+export const MAX_STAGE_DELAY_MS = 86_400_000;
+
 function checkStageDelay(value: unknown, path: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new DirectiveError(`${path}: expected a non-negative number of milliseconds`, path);
+  if (value > MAX_STAGE_DELAY_MS) throw new DirectiveError(`${path}: at most ${MAX_STAGE_DELAY_MS} ms (a day)`, path);
   return Math.round(value);
 }
 

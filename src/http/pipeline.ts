@@ -15,13 +15,14 @@ import { authenticate } from '../policy/auth.ts';
 import type { FixedWindowLimiter } from '../policy/rate-limit.ts';
 import type { ApiSpec } from '../spec/load.ts';
 import type { Operation } from '../spec/operations.ts';
+import { describeWindow } from '../spec/limit-wording.ts';
 import { BodyTooLarge, mediaTypeOf, parseJsonBody, readBody } from './body.ts';
 import { ApiError, PlainApiError, renderError } from './errors.ts';
 import type { Handler } from './handler.ts';
 import { MockUnavailable, type SpecMocker } from './mock.ts';
 import { corsHeaders, preflightHeaders, sendJson } from './respond.ts';
 import type { Router } from './router.ts';
-import type { OperationValidator } from './validate.ts';
+import type { Validators } from './validate.ts';
 import { breakConnection, faultRequestError, sendDamaged, type InjectionContext, type RequestFaultPlan } from '../faults/apply.ts';
 
 /** One served API: its spec and the per-API state the pipeline consults. */
@@ -33,7 +34,7 @@ export interface ApiRuntime {
   limiter: FixedWindowLimiter;
   /** the API module's instance (handlers, reset, views) */
   instance: ApiInstance;
-  validators: Map<string, OperationValidator>;
+  validators: Validators;
   handlers: Record<string, Handler>;
   mocker: SpecMocker;
   /** headers every response of this API exposes to browsers */
@@ -101,14 +102,14 @@ function rateHeaders(api: ApiRuntime, decision: { limit: number; remaining: numb
   return { [h.limit]: String(decision.limit), [h.remaining]: String(decision.remaining), [h.reset]: String(decision.reset) };
 }
 
-function limitExceeded(api: ApiRuntime, decision: { limit: number; retryAfter: number }): Error {
+function limitExceeded(api: ApiRuntime, decision: { limit: number; retryAfter: number }, windowSeconds: number): Error {
   const { exceeded, headers } = api.spec.policy.rateLimit;
   const retry = { [headers.retryAfter]: String(decision.retryAfter) };
+  const wording = describeWindow(decision.limit, windowSeconds);
   if (exceeded.form === 'string' || !exceeded.code) {
-    const template = exceeded.template ?? 'Rate limit exceeded: {limit}';
-    return new PlainApiError(429, template.replace('{limit}', `${decision.limit} per 1 minute`), retry);
+    return new PlainApiError(429, (exceeded.template ?? 'Rate limit exceeded: {limit}').replace('{limit}', wording), retry);
   }
-  return new ApiError(exceeded.code, `Rate limit of ${decision.limit} requests per minute exceeded. Retry after ${decision.retryAfter} s.`, { headers: retry });
+  return new ApiError(exceeded.code, `Rate limit exceeded: ${wording}. Retry after ${decision.retryAfter} s.`, { headers: retry });
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -179,7 +180,14 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       const limit = account ? api.accounts.limitsOf(account).requestsPerMinute : policy.plans.catalogue[policy.plans.default]!.requestsPerMinute;
       const decision = api.limiter.consume(account ? `key:${account.key}` : `addr:${req.socket.remoteAddress}`, limit);
       Object.assign(headers, rateHeaders(api, decision));
-      if (!decision.allowed) throw limitExceeded(api, decision);
+      if (!decision.allowed) throw limitExceeded(api, decision, policy.rateLimit.windowSeconds);
+      // A route limit ("10 per 1 day") counts on top; its headers are the ones the caller sees.
+      const routeLimit = op && account ? op.routeLimits[account.plan] : undefined;
+      if (routeLimit) {
+        const d = api.limiter.consume(`route:${op!.operationId}:key:${account!.key}`, routeLimit.limit, routeLimit.windowSeconds);
+        Object.assign(headers, rateHeaders(api, d));
+        if (!d.allowed) throw limitExceeded(api, d, routeLimit.windowSeconds);
+      }
 
       // Faults: after the rate limit (so injected answers carry its headers and count in the
       // window), before anything else can answer. Never on a control API.
@@ -190,7 +198,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
           op,
           account,
           retryAfter: decision.retryAfter,
-          rateLimited: () => limitExceeded(api, decision),
+          rateLimited: () => limitExceeded(api, decision, policy.rateLimit.windowSeconds),
           method,
           path: url.pathname,
           key,
@@ -218,7 +226,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       if (denied) throw denied;
 
       const operation = route.op;
-      const validator = api.validators.get(operation.operationId)!;
+      const validator = api.validators.get(operation.operationId);
       const query = queryOf(url.searchParams);
       validator.parameters({ path: route.params, query, header: req.headers });
 

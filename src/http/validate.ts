@@ -138,19 +138,52 @@ export function compileSchemaValidator(spec: ApiSpec, ref: string, style: Valida
   };
 }
 
-export function compileValidators(spec: ApiSpec): Map<string, OperationValidator> {
-  const baseId = baseIdOf(spec);
-  const tagValues = tagValuesFor(spec);
-  const bodyAjv = bodyAjvOf(spec);
-  const paramAjv = makeAjv(spec.doc, baseId, true);
-  const validators = new Map<string, OperationValidator>();
-  const paramStyle: ValidationStyle = {
-    ...spec.policy.validation.body,
-    code: spec.policy.validation.parameters,
-    missingRequired: undefined,
-  };
+/**
+ * Validators for every operation of a spec. Each is compiled on first use (Ajv code generation is
+ * the slowest part of start-up); warm() compiles the rest in the background once the server
+ * listens, and the spec tests compile them all, so a bad schema cannot hide until a request.
+ */
+export class Validators {
+  private readonly compiled = new Map<string, OperationValidator>();
+  private readonly baseId: string;
+  private readonly bodyAjv: Ajv2020;
+  private readonly paramAjv: Ajv2020;
+  // The tag values a failed discriminator accepts, read from its oneOf branches.
+  private readonly tagValues: (e: ErrorObject) => unknown[] | undefined;
 
-  for (const op of spec.operations) {
+  constructor(private readonly spec: ApiSpec) {
+    this.baseId = baseIdOf(spec);
+    this.bodyAjv = bodyAjvOf(spec);
+    this.paramAjv = makeAjv(spec.doc, this.baseId, true);
+    this.tagValues = tagValuesFor(spec);
+  }
+
+  get(operationId: string): OperationValidator {
+    let v = this.compiled.get(operationId);
+    if (!v) {
+      v = this.compile(this.spec.operation(operationId));
+      this.compiled.set(operationId, v);
+    }
+    return v;
+  }
+
+  /** Compile every operation's validators, one per macrotask so requests are not held up. */
+  async warm(): Promise<void> {
+    for (const op of this.spec.operations) {
+      await new Promise((r) => setImmediate(r));
+      this.get(op.operationId);
+    }
+  }
+
+  /** Validate a value against a component schema (e.g. a filled-in template against MovieScript). */
+  checkSchema(ref: string, value: unknown, style: ValidationStyle, root = 'body'): void {
+    const check = this.bodyAjv.getSchema(this.baseId + ref) ?? this.bodyAjv.compile({ $ref: this.baseId + ref });
+    if (!check(value)) throw validationError(toProblems(check.errors ?? [], value, this.tagValues), root, style);
+  }
+
+  private compile(op: Operation): OperationValidator {
+    const { spec, baseId, paramAjv, bodyAjv } = this;
+    const paramStyle: ValidationStyle = { ...spec.policy.validation.body, code: spec.policy.validation.parameters, missingRequired: undefined };
     const byLocation = (['path', 'query', 'header'] as const)
       .map((where) => {
         const schema = locationSchema(op.parameters, where);
@@ -163,24 +196,21 @@ export function compileValidators(spec: ApiSpec): Map<string, OperationValidator
     const jsonSchema = jsonType ? op.body!.content[jsonType]!.schema : undefined;
     const checkBody = jsonSchema ? bodyAjv.compile(absolutize(jsonSchema, baseId) as object) : undefined;
     const style = styleFor(spec, op);
+    const tagValues = this.tagValues;
 
-    validators.set(op.operationId, {
+    return {
       expectsJson: Boolean(jsonType),
       mediaTypes,
       parameters(parts) {
         for (const { where, check } of byLocation) {
           const data = parts[where];
-          if (!check(data)) {
-            const problems = toProblems(check.errors ?? [], data);
-            throw validationError(problems, where, paramStyle);
-          }
+          if (!check(data)) throw validationError(toProblems(check.errors ?? [], data), where, paramStyle);
         }
       },
       body(value) {
         if (!checkBody) return;
         if (!checkBody(value)) throw validationError(toProblems(checkBody.errors ?? [], value, tagValues), 'body', style);
       },
-    });
+    };
   }
-  return validators;
 }

@@ -15,36 +15,48 @@ export interface RateDecision {
   retryAfter: number;
 }
 
+interface Window {
+  index: number;
+  counts: Map<string, number>;
+}
+
 export class FixedWindowLimiter {
-  private windowIndex = -1;
-  private counts = new Map<string, number>();
+  // One counter set per window length (the per-minute limit, route limits of "10 per 1 day", …).
+  private windows = new Map<number, Window>();
 
   constructor(
     private readonly windowSeconds: number,
     private readonly now: () => number,
   ) {}
 
-  /** Count one request for `bucket` against `limit` (null = unlimited, still reported). */
-  consume(bucket: string, limit: number | null): RateDecision {
+  /**
+   * Count one request for `bucket` against `limit` (null = unlimited, still reported), in windows
+   * of `windowSeconds` (default: the API's window).
+   */
+  consume(bucket: string, limit: number | null, windowSeconds = this.windowSeconds): RateDecision {
     const nowMs = this.now();
-    const windowMs = this.windowSeconds * 1000;
+    const windowMs = windowSeconds * 1000;
     const index = Math.floor(nowMs / windowMs);
-    if (index !== this.windowIndex) {
-      this.windowIndex = index;
-      this.counts.clear();
+    let w = this.windows.get(windowSeconds);
+    if (!w) this.windows.set(windowSeconds, (w = { index, counts: new Map() }));
+    if (index !== w.index) {
+      w.index = index;
+      w.counts.clear();
     }
     const endMs = (index + 1) * windowMs;
     const reset = Math.ceil(endMs / 1000);
     const retryAfter = Math.max(1, Math.ceil((endMs - nowMs) / 1000));
     if (limit === null) return { allowed: true, limit: UNLIMITED, remaining: UNLIMITED, reset, retryAfter };
-    const used = (this.counts.get(bucket) ?? 0) + 1;
-    this.counts.set(bucket, used);
+    const used = (w.counts.get(bucket) ?? 0) + 1;
+    w.counts.set(bucket, used);
     return { allowed: used <= limit, limit, remaining: Math.max(0, limit - used), reset, retryAfter };
   }
 
-  /** Forget counts (sandbox reset); with a prefix, only buckets starting with it. */
+  /** Forget counts (sandbox reset); with a key, only the buckets that name it. */
   reset(prefix?: string): void {
-    if (prefix === undefined) this.counts.clear();
-    else for (const k of this.counts.keys()) if (k.startsWith(prefix)) this.counts.delete(k);
+    for (const w of this.windows.values()) {
+      if (prefix === undefined) w.counts.clear();
+      else for (const k of w.counts.keys()) if (k.includes(prefix)) w.counts.delete(k);
+    }
   }
 }

@@ -1,7 +1,7 @@
 // Load an API's OpenAPI document once at start-up: parse, check, and derive what the engine needs.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parse } from 'yaml';
+import { load as parseYaml } from 'js-yaml';
 import { listOperations, type Operation } from './operations.ts';
 import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
 import { deref } from './refs.ts';
@@ -51,7 +51,7 @@ export function loadSpec(file: string): ApiSpec {
   const where = basename(file);
   let doc: any;
   try {
-    doc = parse(readFileSync(file, 'utf8'));
+    doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new SpecError(`${where}: cannot read: ${(err as Error).message}`);
   }

@@ -1,5 +1,6 @@
 // The operations of a spec, flattened into what the router and validators need.
 import { deref } from './refs.ts';
+import { parseLimit, type WordedLimit } from './limit-wording.ts';
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -28,6 +29,8 @@ export interface Operation {
   body?: BodySpec;
   /** null: no auth; [] any valid key; [scopes…]: each needed (role names of the security requirement) */
   scopes: string[] | null;
+  /** route limits by plan, from x-sandbox-rate-limit ("10 per 1 day"), on top of the per-minute limit */
+  routeLimits: Record<string, WordedLimit>;
   /** response status codes declared, as strings ('200', '4XX', 'default') */
   responses: Record<string, any>;
   /** the operation object itself, for x- keys read by the engine or API modules */
@@ -71,6 +74,7 @@ export function listOperations(doc: any, mount: string): Operation[] {
         parameters: mergeParameters(doc, item.parameters, op.parameters),
         body: body ? { required: Boolean(body.required), content: body.content ?? {} } : undefined,
         scopes: scopesOf(doc, op),
+        routeLimits: Object.fromEntries(Object.entries<string>(op['x-sandbox-rate-limit'] ?? {}).map(([plan, text]) => [plan, parseLimit(text)])),
         responses: op.responses ?? {},
         raw: op,
       });

@@ -1,5 +1,4 @@
-// Small HTTP helpers for tests that talk to a real sandbox over loopback.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+// Small fetch helpers for tests that talk to a real sandbox socket.
 
 export interface Reply {
   status: number;
@@ -8,75 +7,27 @@ export interface Reply {
   text: string;
 }
 
-/** fetch + JSON parse (text kept for malformed bodies). */
-export async function call(base: string, method: string, path: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-  });
+export async function call(url: string, init: RequestInit & { json?: unknown } = {}): Promise<Reply> {
+  const { json, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (json !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  const res = await fetch(url, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
   const text = await res.text();
-  let body: any;
+  let body: any = text;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
-    body = undefined;
+    /* not JSON: keep the text */
   }
   return { status: res.status, headers: res.headers, body, text };
 }
 
-export interface RawOutcome {
-  /** the error the client saw, if any (code and message) */
-  error?: { code?: string; message: string };
-  status?: number;
-  headers?: IncomingHttpHeaders;
-  /** bytes received, with the time (ms since the request) of each chunk */
-  chunks: { at: number; bytes: number }[];
-  body: string;
-  /** the response ended cleanly */
-  complete: boolean;
-}
-
-/** A plain node:http request that reports exactly what the client observed, errors included. */
-export function rawRequest(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawOutcome> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const out: RawOutcome = { chunks: [], body: '', complete: false };
-    const url = new URL(path, base);
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: { ...headers, connection: 'close' }, agent: false },
-      (res) => {
-        out.status = res.statusCode;
-        out.headers = res.headers;
-        res.on('data', (c: Buffer) => {
-          out.chunks.push({ at: performance.now() - started, bytes: c.length });
-          out.body += c.toString('utf8');
-        });
-        res.on('end', () => {
-          out.complete = res.complete;
-          resolve(out);
-        });
-        res.on('error', (err: NodeJS.ErrnoException) => {
-          out.error = { code: err.code, message: err.message };
-          resolve(out);
-        });
-        res.on('aborted', () => {
-          out.error ??= { code: 'ECONNRESET', message: 'aborted' };
-        });
-        res.on('close', () => {
-          if (!res.complete) {
-            out.error ??= { code: 'ECONNRESET', message: 'aborted' };
-            resolve(out);
-          }
-        });
-      },
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      out.error = { code: err.code, message: err.message };
-      resolve(out);
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error('test client timeout')));
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
+/** The rate-limit trio must be on every response, as integers, remaining ≤ limit. */
+export function expectRateHeaders(reply: Reply): void {
+  const limit = Number(reply.headers.get('x-ratelimit-limit'));
+  const remaining = Number(reply.headers.get('x-ratelimit-remaining'));
+  const reset = Number(reply.headers.get('x-ratelimit-reset'));
+  if (!Number.isInteger(limit) || !Number.isInteger(remaining) || !Number.isInteger(reset) || remaining > limit || reset < 1_600_000_000) {
+    throw new Error(`bad rate-limit headers: ${limit}/${remaining}/${reset} (status ${reply.status})`);
+  }
 }
