@@ -50,6 +50,8 @@ export interface SandboxOptions {
   requestLogSize?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
+  /** check handler responses against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
+  validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
   modules?: Record<string, ApiModule>;
 }
@@ -203,6 +205,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     maxBodyBytes: options.maxBodyBytes,
     faults,
     now: () => clock.now(),
+    validateResponses: options.validateResponses ?? process.env.SANDBOX_VALIDATE_RESPONSES === '1',
     onResponse: (record) => {
       for (const listener of listeners) {
         try {

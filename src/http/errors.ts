@@ -21,7 +21,12 @@ export class ApiError extends Error {
     message?: string,
     options: ApiErrorOptions = {},
   ) {
+    // API errors are expected outcomes, not bugs: capturing a stack on every 4xx would cost more
+    // than the rest of the request.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message ?? '');
+    Error.stackTraceLimit = limit;
     this.extra = options.extra ?? {};
     this.headers = options.headers ?? {};
     this.status = options.status;

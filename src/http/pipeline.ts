@@ -79,6 +79,8 @@ export interface PipelineOptions {
   onResponse?: (record: ResponseRecord) => void;
   /** sandbox time, for the records' `at` */
   now?: () => number;
+  /** check every handler response against the spec; a mismatch becomes a 500 naming it (tests) */
+  validateResponses?: boolean;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -117,7 +119,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return s ? s : undefined;
 }
 
-export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, onResponse, now = Date.now }: PipelineOptions) {
+export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, onResponse, now = Date.now, validateResponses = false }: PipelineOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
@@ -267,6 +269,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
           requestId,
           baseUrl: `http://${req.headers.host ?? 'localhost'}`,
         });
+        const drift = validateResponses ? api.validators.checkResponse(operation.operationId, out.status, out.body) : undefined;
+        if (drift) throw new ApiError(policy.errors.internal, `Response does not match the spec: ${drift}`);
         send(out.status, { ...headers, ...out.headers }, out.body);
         return;
       }

@@ -145,6 +145,7 @@ export function compileSchemaValidator(spec: ApiSpec, ref: string, style: Valida
  */
 export class Validators {
   private readonly compiled = new Map<string, OperationValidator>();
+  private readonly responseChecks = new Map<string, ValidateFunction | null>();
   private readonly baseId: string;
   private readonly bodyAjv: Ajv2020;
   private readonly paramAjv: Ajv2020;
@@ -173,6 +174,28 @@ export class Validators {
       await new Promise((r) => setImmediate(r));
       this.get(op.operationId);
     }
+  }
+
+  /**
+   * Check a response against the operation's documented responses: the status must be declared
+   * (exactly, as nXX, or default) and a JSON body must match its schema. Returns the problem, if any.
+   */
+  checkResponse(operationId: string, status: number, body: unknown): string | undefined {
+    const op = this.spec.operation(operationId);
+    const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in op.responses);
+    if (!key) return `${operationId}: status ${status} is not documented`;
+    const cacheKey = `${operationId} ${key}`;
+    let check = this.responseChecks.get(cacheKey);
+    if (check === undefined) {
+      const response = deref(this.spec.doc, op.responses[key]);
+      const schema = response?.content?.['application/json']?.schema;
+      check = schema ? this.bodyAjv.compile(absolutize(schema, this.baseId) as object) : null;
+      this.responseChecks.set(cacheKey, check);
+    }
+    if (check && body !== undefined && !check(body)) {
+      return `${operationId} ${status}: body does not match the spec: ${this.bodyAjv.errorsText(check.errors)}`;
+    }
+    return undefined;
   }
 
   /** Validate a value against a component schema (e.g. a filled-in template against MovieScript). */

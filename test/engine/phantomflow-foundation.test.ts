@@ -169,3 +169,19 @@ describe('unexpected exceptions', () => {
     }
   });
 });
+
+describe('response validation (test mode)', () => {
+  it('a handler answering outside the spec is caught, naming the drift', async () => {
+    const drifting = await startSandbox({
+      only: ['phantomflow'],
+      modules: { phantomflow: { id: 'phantomflow', create: () => ({ handlers: { getAccount: () => ({ status: 200, body: { plan: 'platinum' } }) } }) } },
+    });
+    try {
+      const r = await call(`${drifting.url}/api/account`, { headers: { 'x-api-key': freshKey() } });
+      expect(r.status).toBe(500);
+      expect(r.body.error.message).toMatch(/getAccount 200: body does not match the spec/);
+    } finally {
+      await drifting.close();
+    }
+  });
+});

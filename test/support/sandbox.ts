@@ -8,7 +8,8 @@ export interface RunningSandbox {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const sandbox = createSandbox(options);
+  // Every handler response is checked against the spec in the tests: drift fails loudly.
+  const sandbox = createSandbox({ validateResponses: true, ...options });
   const { url } = await sandbox.listen(0, '127.0.0.1');
   return { sandbox, url, close: () => sandbox.close() };
 }
