@@ -4,12 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createSandbox, defaultSpecFiles, ROOT } from './sandbox.ts';
 import type { ClockMode } from './clock/clock.ts';
+import { isLoopbackHost } from './sandbox-context.ts';
 
 const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
+                          [--seed 42] [--admin-token TOKEN]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
-Environment: PORT, HOST`;
+The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
+Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
 
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -22,6 +25,8 @@ async function serve(argv: string[]): Promise<void> {
       clock: { type: 'string' },
       'clock-scale': { type: 'string' },
       accounts: { type: 'string' },
+      seed: { type: 'string' },
+      'admin-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -32,19 +37,34 @@ async function serve(argv: string[]): Promise<void> {
   const port = Number(values.port ?? process.env.PORT ?? 4010);
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? process.env.PORT}`);
+  const seedText = values.seed ?? process.env.SANDBOX_SEED;
+  const seed = seedText === undefined || seedText === '' ? undefined : /^\d+$/.test(seedText) ? Number(seedText) : seedText;
+  const adminToken = values['admin-token'] ?? (process.env.SANDBOX_ADMIN_TOKEN || undefined);
+  if (!isLoopbackHost(host) && !adminToken) {
+    throw new Error(
+      `refusing to listen on ${host}: the control API (/__sandbox) would be reachable from other machines without a token. ` +
+        'Pass --admin-token TOKEN (or set SANDBOX_ADMIN_TOKEN), or bind to 127.0.0.1.',
+    );
+  }
   const sandbox = createSandbox({
     specs: values.spec,
     only: values.api,
     accountsFile: values.accounts,
     clock: { mode: (values.clock as ClockMode) ?? 'real', scale: values['clock-scale'] ? Number(values['clock-scale']) : undefined },
+    seed,
+    adminToken,
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];
-  for (const api of sandbox.apis) {
-    const { policy, mount, doc } = api.spec;
+  const vendors = sandbox.apis.filter((a) => !a.spec.policy.control);
+  for (const api of vendors) {
+    const { policy, doc } = api.spec;
     lines.push(`  ${policy.id.padEnd(12)} ${doc.info?.title ?? ''} ${doc.info?.version ?? ''} — ${api.spec.operations.length} operations under ${policy.routePrefix}`);
   }
-  const first = sandbox.apis[0]!;
+  for (const api of sandbox.apis.filter((a) => a.spec.policy.control)) {
+    lines.push(`  control API  ${url}${api.spec.policy.routePrefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+  }
+  const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
   const sampleKey = `${first.spec.policy.auth.testKeyPattern.source.replace(/^\^/, '').split(/[[(]/)[0]}demo_key_123`;
   lines.push('Try:', `  curl -s -H '${first.spec.policy.auth.header}: ${sampleKey}' ${url}${probe.servedPath}`);

@@ -17,11 +17,17 @@ import { Validators } from './http/validate.ts';
 import { AccountStore, type AccountFixture } from './policy/accounts.ts';
 import { CreditLedger } from './policy/credits.ts';
 import { FixedWindowLimiter } from './policy/rate-limit.ts';
-import { noFaults, type FaultHooks } from './faults/hooks.ts';
+import { FaultEngine } from './faults/engine.ts';
+import { DEFAULT_SEED } from './faults/random.ts';
+import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './admin/request-log.ts';
+import type { ResponseRecord } from './http/pipeline.ts';
+import { isLoopbackHost, type ResetResult, type ResetScope, type SandboxContext } from './sandbox-context.ts';
 import { loadSpec, type ApiSpec } from './spec/load.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SPEC_DIR = join(ROOT, 'openapi');
+/** The control API's own spec (/__sandbox), served whatever else is. */
+export const ADMIN_SPEC = join(SPEC_DIR, 'sandbox-admin.yaml');
 
 export interface SandboxOptions {
   /** spec files to serve; default: every openapi/*.yaml with an x-sandbox block */
@@ -34,6 +40,14 @@ export interface SandboxOptions {
   maxBodyBytes?: number;
   /** where APIs write their files (renders); default a directory under the OS temp dir */
   dataDir?: string;
+  /** seed of the sandbox's randomness (probabilistic faults, latency distributions); default 42 */
+  seed?: number | string;
+  /** token the control API requires when the server listens on a non-loopback address */
+  adminToken?: string;
+  /** serve the control API (/__sandbox); default true */
+  controlApi?: boolean;
+  /** capacity of the request log (ring buffer); default 1000 */
+  requestLogSize?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
   /** check handler responses against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
@@ -44,8 +58,15 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   app: express.Express;
+  /** every served runtime, the control API's included */
   apis: ApiRuntime[];
   clock: SandboxClock;
+  faults: FaultEngine;
+  requests: RequestLog;
+  /** subscribe to finished requests (the request log is one consumer); returns an unsubscribe function */
+  onResponse(listener: (record: ResponseRecord) => void): () => void;
+  /** the control API's reset, for programs that embed the sandbox */
+  reset(scope?: ResetScope): ResetResult;
   listen(port: number, host: string): Promise<{ server: Server; url: string }>;
   close(): Promise<void>;
 }
@@ -66,28 +87,100 @@ function loadFixtures(file: string | undefined): Record<string, AccountFixture[]
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const clock = new SandboxClock(options.clock);
   const fixtures = loadFixtures(options.accountsFile);
-  const faults: FaultHooks = noFaults;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const faults = new FaultEngine({ seed, now: () => clock.now() });
   const dataDir = options.dataDir ?? join(tmpdir(), `video-api-sandbox-${process.pid}`);
-  let specs: ApiSpec[] = (options.specs ?? defaultSpecFiles()).map(loadSpec);
+  const files = [...(options.specs ?? defaultSpecFiles())];
+  const withControl = options.controlApi !== false;
+  if (withControl && !files.some((f) => resolve(f) === ADMIN_SPEC)) files.push(ADMIN_SPEC);
+  let specs: ApiSpec[] = files.map(loadSpec);
+  if (!withControl) specs = specs.filter((s) => !s.policy.control);
   if (options.only?.length) {
     const unknown = options.only.filter((id) => !specs.some((s) => s.policy.id === id));
     if (unknown.length) throw new Error(`unknown API ${unknown.join(', ')}; available: ${specs.map((s) => s.policy.id).join(', ')}`);
-    specs = specs.filter((s) => options.only!.includes(s.policy.id));
+    // Control APIs are always served: --api narrows the vendor APIs only.
+    specs = specs.filter((s) => s.policy.control || options.only!.includes(s.policy.id));
   }
-  if (!specs.length) throw new Error('no API to serve');
+  if (!specs.some((s) => !s.policy.control)) throw new Error('no API to serve');
+
+  let apis: ApiRuntime[] = [];
+  const served = () => apis.filter((a) => !a.spec.policy.control);
+  const requests = new RequestLog(
+    options.requestLogSize ?? DEFAULT_LOG_SIZE,
+    maskUnlessTest((id, key) => served().find((a) => a.spec.policy.id === id)?.spec.policy.auth.testKeyPattern.test(key) ?? false),
+  );
+  const listeners = new Set<(record: ResponseRecord) => void>();
+  // The control API's own traffic stays out of the log: reading the log must not fill it.
+  listeners.add((r) => {
+    if (!r.control) requests.record(r);
+  });
+  let boundHost: string | undefined;
+  const initialClock = { mode: options.clock?.mode ?? 'real', scale: options.clock?.scale };
+
+  const apiOfKey = (key: string, id?: string): ApiRuntime | undefined => {
+    if (id !== undefined) return served().find((a) => a.spec.policy.id === id);
+    return served().find((a) => a.spec.policy.auth.testKeyPattern.test(key)) ?? served().find((a) => a.accounts.get(key));
+  };
+
+  const reset = (scope: ResetScope = {}): ResetResult => {
+    if (scope.key !== undefined) {
+      const runtime = apiOfKey(scope.key, scope.api);
+      const targets = runtime ? [runtime] : [];
+      for (const a of targets) {
+        a.instance.reset?.(scope.key);
+        a.accounts.reset(scope.key);
+        a.ledger.reset(scope.key);
+        a.limiter.reset(`key:${scope.key}`);
+      }
+      const key = scope.key;
+      const faultsRemoved = faults.rules.clear((r) => r.match.key === key);
+      requests.clear((e) => e.key === key);
+      return { scope: 'account', apis: targets.map((a) => a.spec.policy.id), key, faultsRemoved };
+    }
+    const targets = scope.api !== undefined ? served().filter((a) => a.spec.policy.id === scope.api) : served();
+    for (const a of targets) {
+      a.instance.reset?.();
+      a.accounts.reset();
+      a.ledger.reset();
+      a.limiter.reset();
+    }
+    if (scope.api !== undefined) {
+      const id = scope.api;
+      const faultsRemoved = faults.rules.clear((r) => r.match.api === id);
+      requests.clear((e) => e.api === id);
+      return { scope: 'api', apis: targets.map((a) => a.spec.policy.id), faultsRemoved };
+    }
+    const faultsRemoved = faults.rules.list().length;
+    faults.reset();
+    requests.clear();
+    clock.restart(initialClock.mode, initialClock.scale);
+    return { scope: 'all', apis: targets.map((a) => a.spec.policy.id), faultsRemoved };
+  };
+
+  const context: SandboxContext = {
+    apis: served,
+    apiOfKey,
+    clock,
+    faults,
+    requests,
+    seed,
+    reset,
+    access: () => ({ exposed: boundHost !== undefined && !isLoopbackHost(boundHost), token: options.adminToken }),
+    startedAt: Date.now(),
+  };
 
   const instances: ApiInstance[] = [];
   const fileRoots = new Map<string, FileRoot>();
-  const apis: ApiRuntime[] = specs.map((spec) => {
+  apis = specs.map((spec) => {
     const { policy } = spec;
     const accounts = new AccountStore(policy, fixtures[policy.id] ?? [], () => clock.now());
     const apiDataDir = join(dataDir, policy.id);
     mkdirSync(apiDataDir, { recursive: true });
-    fileRoots.set(policy.id, { policy, dir: apiDataDir });
+    if (!policy.control) fileRoots.set(policy.id, { policy, dir: apiDataDir });
     const ledger = new CreditLedger(() => clock.now());
     const modules = { ...apiModules, ...options.modules };
     const instance =
-      modules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs }) ?? { handlers: {} };
+      modules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };
     instances.push(instance);
     const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
     if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
@@ -110,7 +203,18 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const handle = createPipeline({
     router,
     maxBodyBytes: options.maxBodyBytes,
+    faults,
+    now: () => clock.now(),
     validateResponses: options.validateResponses ?? process.env.SANDBOX_VALIDATE_RESPONSES === '1',
+    onResponse: (record) => {
+      for (const listener of listeners) {
+        try {
+          listener(record);
+        } catch (err) {
+          console.error('response listener failed:', err);
+        }
+      }
+    },
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven pipeline.
   const handleFiles = createFilesHandler(fileRoots);
@@ -127,7 +231,18 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     app,
     apis,
     clock,
+    faults,
+    requests,
+    onResponse(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    reset,
     listen(port, host) {
+      if (withControl && !isLoopbackHost(host) && !options.adminToken) {
+        return Promise.reject(new Error(`refusing to serve the control API (/__sandbox) on ${host} without an admin token (--admin-token or SANDBOX_ADMIN_TOKEN); bind to 127.0.0.1 or set one`));
+      }
+      boundHost = host;
       return new Promise((resolvePromise, reject) => {
         const s = app.listen(port, host);
         s.once('error', reject);

@@ -1,8 +1,11 @@
 // The contract between the engine and an API module: given the engine's services for one API,
 // a module returns handlers keyed by operationId. Operations without a handler are answered from
 // the spec (examples/schemas) by the engine.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { SandboxClock } from '../clock/clock.ts';
+import type { ApiError } from '../http/errors.ts';
 import type { Handler } from '../http/handler.ts';
+import type { SandboxContext } from '../sandbox-context.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
 import type { AccountStore } from '../policy/accounts.ts';
 import type { CreditLedger } from '../policy/credits.ts';
@@ -17,6 +20,8 @@ export interface ModuleEnv {
   faults: FaultHooks;
   /** directory for files this API produces (renders, thumbnails); served at /files/<api id>/ */
   dataDir: string;
+  /** the sandbox around the API (other APIs' runtimes, fault rules, request log, reset); the control API uses it */
+  sandbox?: SandboxContext;
   /** tuning of job lifecycles and webhook delivery (SandboxOptions.jobs) */
   settings?: JobSettings;
 }
@@ -43,6 +48,8 @@ export interface ApiInstance {
   reset?(key?: string): void;
   /** stop timers and workers */
   close?(): Promise<void> | void;
+  /** an access check run at the auth stage, for APIs whose access is not key-based (the control API's token) */
+  guard?(request: { headers: IncomingHttpHeaders; remoteAddress?: string }): ApiError | undefined;
   /** read-only views for the control API (/__sandbox) */
   views?: {
     /** jobs/videos across accounts (or one), newest first */

@@ -59,6 +59,19 @@ export class SandboxClock {
     this.reschedule();
   }
 
+  /**
+   * A fresh start (full sandbox reset): the given mode, sandbox time back in step with wall time.
+   * Pending timers keep their remaining delays.
+   */
+  restart(mode: ClockMode = 'real', scale?: number): void {
+    const shift = Date.now() - this.now();
+    for (const t of this.timers) t.due += shift;
+    this.base = Date.now();
+    this.wallBase = this.base;
+    this.mode = 'real';
+    this.set(mode, scale);
+  }
+
   /** Move sandbox time forward, firing due timers in order (each sees now() = its due time). */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError('advance needs a non-negative duration');

@@ -1,10 +1,13 @@
 // The request path, one pass and one direction (PRODUCT.md):
-//   request id → route → auth (identify) → rate limit (headers on every outcome) → route/auth errors
-//   → body → validation → handler (or spec mock) → send
+//   request id → route → auth (identify) → rate limit (headers on every outcome) → faults
+//   → route/auth errors → body → validation → handler (or spec mock) → send (response faults)
 // Every stage either adds to the context or throws an ApiError; the error is rendered once, in the
 // owning API's envelope, with the headers gathered so far. Nothing here names an API.
+// When the response is done (or the connection is gone) one ResponseRecord is emitted.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiInstance } from '../apis/module.ts';
 import type { Account, AccountStore } from '../policy/accounts.ts';
 import type { CreditLedger } from '../policy/credits.ts';
@@ -20,6 +23,7 @@ import { MockUnavailable, type SpecMocker } from './mock.ts';
 import { corsHeaders, preflightHeaders, sendJson } from './respond.ts';
 import type { Router } from './router.ts';
 import type { Validators } from './validate.ts';
+import { breakConnection, faultRequestError, sendDamaged, type InjectionContext, type RequestFaultPlan } from '../faults/apply.ts';
 
 /** One served API: its spec and the per-API state the pipeline consults. */
 export interface ApiRuntime {
@@ -37,10 +41,44 @@ export interface ApiRuntime {
   exposedHeaders: string[];
 }
 
+/** Decides the faults of one request (src/faults/engine.ts); throws the API's 400 for a bad fault header. */
+export interface RequestFaultPlanner {
+  planRequest(query: InjectionContext & { method: string; path: string; key?: string; headers: IncomingHttpHeaders }): RequestFaultPlan | undefined;
+}
+
+/** One finished request, emitted once when its response is complete or its connection is gone. */
+export interface ResponseRecord {
+  requestId: string;
+  /** sandbox time the request arrived (ISO) */
+  at: string;
+  method: string;
+  path: string;
+  api: string;
+  /** the API is a control API (/__sandbox) */
+  control: boolean;
+  operationId?: string;
+  /** the key header as sent (consumers decide how to show it) */
+  key?: string;
+  /** null when no response was sent (connection reset or closed) */
+  status: number | null;
+  /** the catalogue code of an error response */
+  errorCode?: string;
+  /** wall-clock milliseconds from arrival to the end of the response */
+  latencyMs: number;
+  /** the faults applied, e.g. ["header: error=INTERNAL_ERROR", "fault_2: latency=200"] */
+  faults?: string[];
+}
+
 export interface PipelineOptions {
   router: Router<ApiRuntime>;
   /** overrides every API's x-sandbox.maxBodyBytes */
   maxBodyBytes?: number;
+  /** fault injection (skipped for control APIs) */
+  faults?: RequestFaultPlanner;
+  /** called once per request when its response is done */
+  onResponse?: (record: ResponseRecord) => void;
+  /** sandbox time, for the records' `at` */
+  now?: () => number;
   /** check every handler response against the spec; a mismatch becomes a 500 naming it (tests) */
   validateResponses?: boolean;
 }
@@ -76,8 +114,14 @@ function limitExceeded(api: ApiRuntime, decision: { limit: number; retryAfter: n
   return new ApiError(exceeded.code, `Rate limit exceeded: ${wording}. Retry after ${decision.retryAfter} s.`, { headers: retry });
 }
 
-export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validateResponses = false }: PipelineOptions) {
+function headerValue(v: string | string[] | undefined): string | undefined {
+  const s = (Array.isArray(v) ? v[0] : v)?.trim();
+  return s ? s : undefined;
+}
+
+export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, onResponse, now = Date.now, validateResponses = false }: PipelineOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = (req.method ?? 'GET').toLowerCase();
     const route = router.match(method, url.pathname);
@@ -89,6 +133,35 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validate
       ...corsHeaders(api.exposedHeaders),
     };
     const isHead = method === 'head';
+    const key = policy.control ? undefined : headerValue(req.headers[policy.auth.header]);
+    let fault: RequestFaultPlan | undefined;
+    let errorCode: string | undefined;
+
+    if (onResponse) {
+      const at = new Date(now()).toISOString();
+      res.once('close', () => {
+        onResponse({
+          requestId,
+          at,
+          method: method.toUpperCase(),
+          path: url.pathname,
+          api: policy.id,
+          control: policy.control,
+          ...(route.kind === 'match' ? { operationId: route.op.operationId } : {}),
+          ...(key !== undefined ? { key } : {}),
+          status: res.headersSent ? res.statusCode : null,
+          ...(errorCode ? { errorCode } : {}),
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          ...(fault?.applied.length ? { faults: fault.applied } : {}),
+        });
+      });
+    }
+
+    // The one way out: a JSON response, damaged when a response fault asks for it.
+    const send = (status: number, out: Record<string, string>, body: unknown) => {
+      if (fault?.body) sendDamaged(res, status, out, body === undefined ? '' : JSON.stringify(body), fault.body, isHead);
+      else sendJson(res, status, out, body, isHead);
+    };
 
     try {
       // CORS preflight and OPTIONS: answered before auth, like any browser-facing API.
@@ -96,7 +169,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validate
         const allow = router.methodsAt(url.pathname);
         if (allow.length) {
           const peek = api.limiter.consume(`addr:${req.socket.remoteAddress}`, null);
-          sendJson(res, 204, { ...headers, ...rateHeaders(api, peek), ...preflightHeaders(allow, req.headers['access-control-request-headers'] as string | undefined) }, undefined);
+          send(204, { ...headers, ...rateHeaders(api, peek), ...preflightHeaders(allow, req.headers['access-control-request-headers'] as string | undefined) }, undefined);
           return;
         }
       }
@@ -118,6 +191,29 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validate
         if (!d.allowed) throw limitExceeded(api, d, routeLimit.windowSeconds);
       }
 
+      // Faults: after the rate limit (so injected answers carry its headers and count in the
+      // window), before anything else can answer. Never on a control API.
+      if (faults && !policy.control) {
+        fault = faults.planRequest({
+          policy,
+          doc: api.spec.doc,
+          op,
+          account,
+          retryAfter: decision.retryAfter,
+          rateLimited: () => limitExceeded(api, decision, policy.rateLimit.windowSeconds),
+          method,
+          path: url.pathname,
+          key,
+          headers: req.headers,
+        });
+        if (fault?.latencyMs) await sleep(fault.latencyMs);
+        if (fault?.connection) {
+          breakConnection(req, res, fault.connection);
+          return;
+        }
+        if (fault?.error) throw fault.error;
+      }
+
       if (route.kind === 'not-found') {
         throw new ApiError(policy.errors.routeNotFound, `No route for ${method.toUpperCase()} ${url.pathname}.`);
       }
@@ -128,6 +224,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validate
         });
       }
       if (auth.error) throw auth.error;
+      const denied = api.instance.guard?.({ headers: req.headers, remoteAddress: req.socket.remoteAddress });
+      if (denied) throw denied;
 
       const operation = route.op;
       const validator = api.validators.get(operation.operationId);
@@ -159,7 +257,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validate
         }
       }
 
-      const handler = api.handlers[operation.operationId];
+      const handler = fault?.mock ? undefined : api.handlers[operation.operationId];
       if (handler) {
         const out = await handler({
           operation,
@@ -173,26 +271,29 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, validate
         });
         const drift = validateResponses ? api.validators.checkResponse(operation.operationId, out.status, out.body) : undefined;
         if (drift) throw new ApiError(policy.errors.internal, `Response does not match the spec: ${drift}`);
-        sendJson(res, out.status, { ...headers, ...out.headers }, out.body, isHead);
+        send(out.status, { ...headers, ...out.headers }, out.body);
         return;
       }
-      const mocked = await api.mocker.respond({
-        method,
-        path: url.pathname,
-        query,
-        headers: req.headers as Record<string, string>,
-        body,
-      });
+      let mocked;
+      try {
+        mocked = await api.mocker.respond({ method, path: url.pathname, query, headers: req.headers as Record<string, string>, body }, fault?.mock);
+      } catch (err) {
+        // A Prefer the spec cannot satisfy (unknown example name, …) is the caller's 400, not our 500.
+        if (fault?.mock && err instanceof MockUnavailable) throw faultRequestError(policy, `Prefer cannot be satisfied: ${err.message}`);
+        throw err;
+      }
       // Prism's own headers are examples; the sandbox's real ones (rate limit, request id) win.
       const { 'content-type': _ct, 'Content-Type': _CT, ...mockHeaders } = mocked.headers;
-      sendJson(res, mocked.status, { ...mockHeaders, ...headers }, mocked.body, isHead);
+      send(mocked.status, { ...mockHeaders, ...headers }, mocked.body);
     } catch (err) {
       if (!(err instanceof ApiError || err instanceof PlainApiError)) {
         // The only way to an unplanned 5xx; logged so it can be fixed, never shown to the client.
         console.error(`[${requestId}] unexpected error on ${method.toUpperCase()} ${url.pathname}:`, err instanceof MockUnavailable ? err.message : err);
       }
       const rendered = renderError(policy, err, requestId);
-      sendJson(res, rendered.status, { ...headers, ...rendered.headers }, rendered.body, isHead);
+      const code = (rendered.body as { error?: { code?: unknown } }).error?.code;
+      if (typeof code === 'string') errorCode = code;
+      send(rendered.status, { ...headers, ...rendered.headers }, rendered.body);
     }
   };
 }

@@ -28,6 +28,8 @@ export interface ValidationStyle {
 export interface ApiPolicy {
   id: string;
   routePrefix: string;
+  /** a control API (the sandbox's own /__sandbox): always served, never faulted, owns no keys */
+  control: boolean;
   auth: {
     header: string;
     testKeyPattern: RegExp;
@@ -74,6 +76,7 @@ const policySchema = {
   properties: {
     id: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
     routePrefix: { type: 'string', pattern: '^/' },
+    control: { type: 'boolean' },
     auth: {
       type: 'object',
       required: ['header', 'testKeyPattern', 'errors'],
@@ -197,6 +200,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
   const policy: ApiPolicy = {
     id: x.id,
     routePrefix: x.routePrefix.replace(/\/+$/, '') || '/',
+    control: x.control === true,
     auth: {
       header: String(x.auth.header).toLowerCase(),
       testKeyPattern: new RegExp(x.auth.testKeyPattern),

@@ -1,0 +1,91 @@
+// The request log: a bounded ring buffer of finished requests, fed by the pipeline's
+// ResponseRecord events. The control API reads it (GET /__sandbox/requests).
+import type { ResponseRecord } from '../http/pipeline.ts';
+
+export const DEFAULT_LOG_SIZE = 1000;
+
+export interface LoggedRequest extends ResponseRecord {
+  seq: number;
+}
+
+export interface RequestFilter {
+  api?: string;
+  key?: string;
+  operationId?: string;
+  /** an exact status (503), a class ("5xx"), or "none" for requests that got no response */
+  status?: string | number;
+  /** only requests a fault was applied to */
+  faulted?: boolean;
+  limit?: number;
+}
+
+export class RequestLog {
+  private ring: (LoggedRequest | undefined)[];
+  private next = 0;
+  private seq = 0;
+
+  /** showKey: how a key appears in the log (test keys in full, anything else masked) */
+  constructor(
+    readonly capacity = DEFAULT_LOG_SIZE,
+    private readonly showKey: (api: string, key: string) => string = (_api, key) => key,
+  ) {
+    if (!(capacity >= 1)) throw new RangeError('the request log needs room for at least one request');
+    this.ring = new Array(capacity);
+  }
+
+  record(r: ResponseRecord): void {
+    const entry: LoggedRequest = { seq: ++this.seq, ...r, ...(r.key !== undefined ? { key: this.showKey(r.api, r.key) } : {}) };
+    this.ring[this.next] = entry;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Newest first. */
+  list(filter: RequestFilter = {}): LoggedRequest[] {
+    const out: LoggedRequest[] = [];
+    const limit = filter.limit ?? this.capacity;
+    const status = filter.status === undefined ? undefined : String(filter.status).toLowerCase();
+    for (let i = 1; i <= this.capacity && out.length < limit; i++) {
+      const e = this.ring[(this.next - i + this.capacity) % this.capacity];
+      if (!e) break;
+      if (filter.api !== undefined && e.api !== filter.api) continue;
+      if (filter.key !== undefined && e.key !== filter.key) continue;
+      if (filter.operationId !== undefined && e.operationId !== filter.operationId) continue;
+      if (filter.faulted && !e.faults?.length) continue;
+      if (status !== undefined) {
+        const s = e.status === null ? 'none' : String(e.status);
+        if (/^\dxx$/.test(status) ? s[0] !== status[0] || s === 'none' : s !== status) continue;
+      }
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** How many requests were ever recorded (the log keeps the last `capacity`). */
+  get total(): number {
+    return this.seq;
+  }
+
+  /** How many requests the log holds now. */
+  get size(): number {
+    return this.ring.reduce((n, e) => (e ? n + 1 : n), 0);
+  }
+
+  /** Forget everything, or the entries a predicate selects. */
+  clear(which?: (e: LoggedRequest) => boolean): void {
+    if (!which) {
+      this.ring = new Array(this.capacity);
+      this.next = 0;
+      this.seq = 0;
+      return;
+    }
+    const kept = this.list().reverse().filter((e) => !which(e));
+    this.ring = new Array(this.capacity);
+    kept.forEach((e, i) => (this.ring[i] = e));
+    this.next = kept.length % this.capacity;
+  }
+}
+
+/** Test keys are not secrets and filters need them whole; anything else (a live key sent by mistake) is masked. */
+export function maskUnlessTest(isTestKey: (api: string, key: string) => boolean) {
+  return (api: string, key: string): string => (isTestKey(api, key) ? key : key.length <= 8 ? '…' : `${key.slice(0, 8)}…${key.slice(-2)}`);
+}
