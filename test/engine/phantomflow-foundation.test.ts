@@ -2,10 +2,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { startSandbox, freshKey, type RunningSandbox } from '../support/sandbox.ts';
 import { call, expectRateHeaders } from '../support/http.ts';
-import { ROOT } from '../../src/sandbox.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 let sb: RunningSandbox;
@@ -13,7 +11,7 @@ const key = freshKey('ve_test_', 'enterprise');
 const h = { 'x-api-key': key };
 
 beforeAll(async () => {
-  sb = await startSandbox({ accountsFile: join(ROOT, 'test/fixtures/accounts.json') });
+  sb = await startSandbox();
 });
 afterAll(() => sb.close());
 
@@ -23,7 +21,7 @@ describe('auth', () => {
     ['empty', { 'x-api-key': '' }, /x-api-key/],
     ['not ve_test_-shaped', { 'x-api-key': 'hello' }, /ve_test_/],
     ['ve_live_', { 'x-api-key': 've_live_abcdef123456' }, /[Ll]ive keys .*not accepted by the sandbox/],
-    ['revoked (fixture)', { 'x-api-key': 've_test_revoked_key_0001' }, /revoked/],
+    ['revoked (fixture)', { 'x-api-key': 've_test_revoked01' }, /revoked/],
   ];
   for (const [name, headers, message] of cases) {
     it(`${name} key → 401 UNAUTHORIZED in the envelope, with rate-limit headers`, async () => {

@@ -1,19 +1,17 @@
 // Sketchpen through the same engine: its own auth, envelope, request ids and validation style,
 // declared in openapi/sketchpen.yaml and served beside PhantomFlow in one process.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { startSandbox, freshKey, type RunningSandbox } from '../support/sandbox.ts';
 import { call, expectRateHeaders } from '../support/http.ts';
-import { ROOT } from '../../src/sandbox.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 let sb: RunningSandbox;
 const sk = () => ({ 'X-Api-Key': freshKey('sk_test_') });
 
 beforeAll(async () => {
-  sb = await startSandbox({ accountsFile: join(ROOT, 'test/fixtures/accounts.json'), clock: { mode: 'manual' } });
+  sb = await startSandbox({ clock: { mode: 'manual' } });
 });
 afterAll(() => sb.close());
 
@@ -42,12 +40,12 @@ describe('both APIs in one server, each with its own keys', () => {
   });
 
   it('a disabled account → 401 AUTH_ERROR', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { headers: { 'X-Api-Key': 'sk_test_disabled_key_0001' } });
+    const r = await call(`${sb.url}/api/v1/videos`, { headers: { 'X-Api-Key': 'sk_test_disabled_fixture01' } });
     expectSketchpenError(r, 401, 'AUTH_ERROR');
   });
 
   it('a key without videos:write creating a video → 403 FORBIDDEN; reading is allowed', async () => {
-    const headers = { 'X-Api-Key': 'sk_test_readonly_key_0001' };
+    const headers = { 'X-Api-Key': 'sk_test_readonly_fixture01' };
     const w = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers, json: { prompt: 'A cat explains taxes' } });
     expectSketchpenError(w, 403, 'FORBIDDEN');
     expect(w.body.error.message).toContain('videos:write');
