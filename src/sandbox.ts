@@ -2,7 +2,7 @@
 // pipeline on one express app. Everything API-specific arrives through the spec and apis/<name>.
 import express from 'express';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import type { ApiInstance, ApiModule, JobSettings } from './apis/module.ts';
 import { SandboxClock, type ClockMode } from './clock/clock.ts';
 import { SpecMocker } from './http/mock.ts';
 import { createFilesHandler, type FileRoot } from './http/files.ts';
+import { corsHeaders } from './http/respond.ts';
 import { createPipeline, type ApiRuntime } from './http/pipeline.ts';
 import { Router } from './http/router.ts';
 import { Validators } from './http/validate.ts';
@@ -195,7 +196,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       validators: new Validators(spec),
       handlers: instance.handlers,
       mocker: new SpecMocker(spec),
-      exposedHeaders: [rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow'],
+      cors: corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']),
     };
   });
 
@@ -218,13 +219,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven pipeline.
   const handleFiles = createFilesHandler(fileRoots);
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
+    if (!handleFiles(req, res)) void handle(req, res);
+  };
+  // The same handler as an express app, to mount the sandbox inside another express server.
+  // The standalone server does not go through express: see decision 005.
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.use((req, res) => {
-    if (handleFiles(req, res)) return;
-    void handle(req, res);
-  });
+  app.use(serve);
 
   let server: Server | undefined;
   return {
@@ -244,7 +247,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       boundHost = host;
       return new Promise((resolvePromise, reject) => {
-        const s = app.listen(port, host);
+        const s = createServer(serve);
+        s.listen(port, host);
         s.once('error', reject);
         s.once('listening', () => {
           server = s;

@@ -20,7 +20,7 @@ import { BodyTooLarge, mediaTypeOf, parseJsonBody, readBody } from './body.ts';
 import { ApiError, PlainApiError, renderError } from './errors.ts';
 import type { Handler } from './handler.ts';
 import { MockUnavailable, type SpecMocker } from './mock.ts';
-import { corsHeaders, preflightHeaders, sendJson } from './respond.ts';
+import { preflightHeaders, sendJson } from './respond.ts';
 import type { Router } from './router.ts';
 import type { Validators } from './validate.ts';
 import { breakConnection, faultRequestError, sendDamaged, type InjectionContext, type RequestFaultPlan } from '../faults/apply.ts';
@@ -37,8 +37,8 @@ export interface ApiRuntime {
   validators: Validators;
   handlers: Record<string, Handler>;
   mocker: SpecMocker;
-  /** headers every response of this API exposes to browsers */
-  exposedHeaders: string[];
+  /** CORS headers of every response: browsers may read the rate-limit and request-id headers */
+  cors: Record<string, string>;
 }
 
 /** Decides the faults of one request (src/faults/engine.ts); throws the API's 400 for a bad fault header. */
@@ -85,9 +85,22 @@ export interface PipelineOptions {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+// Request ids: a random per-process prefix and a counter — unique, and cheaper than a UUID each.
+const ID_PREFIX = `req_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+let idCounter = 0;
+
 function requestIdOf(req: IncomingMessage, header: string): string {
-  const given = req.headers[header.toLowerCase()];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomUUID().replaceAll('-', '')}`;
+  const given = req.headers[header];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${ID_PREFIX}${(++idCounter).toString(36).padStart(8, '0')}`;
+}
+
+/** Path and query of a request target, without the cost of a full WHATWG URL parse. */
+function splitUrl(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = target.indexOf('?');
+  const raw = q === -1 ? target : target.slice(0, q);
+  // An absolute-form target (a proxy's "GET http://host/path") still routes by its path.
+  const pathname = raw.startsWith('/') ? raw : raw.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+  return { pathname, searchParams: new URLSearchParams(q === -1 ? '' : target.slice(q + 1)) };
 }
 
 function queryOf(search: URLSearchParams): Record<string, string | string[]> {
@@ -122,15 +135,15 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, onResponse, now = Date.now, validateResponses = false }: PipelineOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const url = splitUrl(req.url ?? '/');
     const method = (req.method ?? 'GET').toLowerCase();
     const route = router.match(method, url.pathname);
     const api = route.api;
     const policy = api.spec.policy;
-    const requestId = requestIdOf(req, policy.errors.requestId.header);
+    const requestId = requestIdOf(req, policy.errors.requestId.headerLower);
     const headers: Record<string, string> = {
       [policy.errors.requestId.header]: requestId,
-      ...corsHeaders(api.exposedHeaders),
+      ...api.cors,
     };
     const isHead = method === 'head';
     const key = policy.control ? undefined : headerValue(req.headers[policy.auth.header]);

@@ -40,7 +40,8 @@ export interface ApiPolicy {
     messages: Partial<Record<AuthFailure, string>>;
   };
   errors: {
-    requestId: { header: string; field?: string };
+    /** headerLower: the header name as Node presents incoming headers */
+    requestId: { header: string; headerLower: string; field?: string };
     catalogue: Record<string, CatalogueEntry>;
     routeNotFound: string;
     methodNotAllowed: string;
@@ -220,7 +221,11 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
       messages: x.auth.messages ?? {},
     },
     errors: {
-      requestId: { header: x.errors.requestId?.header ?? 'X-Request-ID', field: x.errors.requestId?.field },
+      requestId: {
+        header: x.errors.requestId?.header ?? 'X-Request-ID',
+        headerLower: (x.errors.requestId?.header ?? 'X-Request-ID').toLowerCase(),
+        field: x.errors.requestId?.field,
+      },
       catalogue,
       routeNotFound: x.errors.routeNotFound,
       methodNotAllowed: x.errors.methodNotAllowed ?? x.errors.routeNotFound,
