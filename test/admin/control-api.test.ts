@@ -8,7 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import { createSandbox, ROOT } from '../../src/sandbox.ts';
 import { loadSpec } from '../../src/spec/load.ts';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { call } from '../support/client.ts';
+import { call } from '../support/http.ts';
 
 let sb: RunningSandbox;
 beforeAll(async () => {

@@ -21,50 +21,50 @@ function expectSketchpenError(r: Awaited<ReturnType<typeof call>>, status: numbe
   expect(typeof r.body.error.message).toBe('string');
   // request_id in the body is the X-Request-ID header of the same response
   expect(r.body.error.request_id).toBe(r.headers.get('x-request-id'));
-  expectRateHeaders(r);
+  expectRateHeaders(r.headers);
 }
 
 describe('both APIs in one server, each with its own keys', () => {
   it('a PhantomFlow key is refused by Sketchpen in its envelope, and vice versa', async () => {
-    const a = await call(`${sb.url}/api/v1/videos`, { headers: { 'X-Api-Key': freshKey('ve_test_') } });
+    const a = await call(sb.url, 'GET', '/api/v1/videos', { headers: { 'X-Api-Key': freshKey('ve_test_') } });
     expectSketchpenError(a, 401, 'UNAUTHORIZED');
-    const b = await call(`${sb.url}/api/jobs`, { headers: { 'x-api-key': freshKey('sk_test_') } });
+    const b = await call(sb.url, 'GET', '/api/jobs', { headers: { 'x-api-key': freshKey('sk_test_') } });
     expect(b.status).toBe(401);
     expect(b.body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
   });
 
   it('sk_live_ keys → 401 saying live keys are not accepted by the sandbox', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { headers: { 'X-Api-Key': 'sk_live_0123456789abcdef' } });
+    const r = await call(sb.url, 'GET', '/api/v1/videos', { headers: { 'X-Api-Key': 'sk_live_0123456789abcdef' } });
     expectSketchpenError(r, 401, 'UNAUTHORIZED');
     expect(r.body.error.message).toMatch(/[Ll]ive keys .*not accepted by the sandbox/);
   });
 
   it('a disabled account → 401 AUTH_ERROR', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { headers: { 'X-Api-Key': 'sk_test_disabled_fixture01' } });
+    const r = await call(sb.url, 'GET', '/api/v1/videos', { headers: { 'X-Api-Key': 'sk_test_disabled_fixture01' } });
     expectSketchpenError(r, 401, 'AUTH_ERROR');
   });
 
   it('a key without videos:write creating a video → 403 FORBIDDEN; reading is allowed', async () => {
     const headers = { 'X-Api-Key': 'sk_test_readonly_fixture01' };
-    const w = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers, json: { prompt: 'A cat explains taxes' } });
+    const w = await call(sb.url, 'POST', '/api/v1/videos', { headers, body: { prompt: 'A cat explains taxes' } });
     expectSketchpenError(w, 403, 'FORBIDDEN');
     expect(w.body.error.message).toContain('videos:write');
-    const r = await call(`${sb.url}/api/v1/videos`, { headers });
+    const r = await call(sb.url, 'GET', '/api/v1/videos', { headers });
     expect(r.status).toBe(200);
   });
 
   it('every response carries X-Request-ID; a client-sent one is echoed', async () => {
-    const r = await call(`${sb.url}/api/v1/themes`, { headers: { ...sk(), 'X-Request-ID': 'client-trace-42' } });
+    const r = await call(sb.url, 'GET', '/api/v1/themes', { headers: { ...sk(), 'X-Request-ID': 'client-trace-42' } });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-request-id')).toBe('client-trace-42');
-    const p = await call(`${sb.url}/api/jobs`, { headers: { 'x-api-key': freshKey() } });
+    const p = await call(sb.url, 'GET', '/api/jobs', { headers: { 'x-api-key': freshKey() } });
     expect(p.headers.get('x-request-id')).toMatch(/^req_/);
   });
 });
 
 describe('Sketchpen validation and errors', () => {
   it('POST /videos with a prompt → 201 video in scripting that matches the spec schema', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers: sk(), json: { prompt: 'How volcanoes work' } });
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers: sk(), body: { prompt: 'How volcanoes work' } });
     expect(r.status).toBe(201);
     expect(r.body.status).toBe('scripting');
     const api = sb.sandbox.apis.find((a) => a.spec.policy.id === 'sketchpen')!;
@@ -73,52 +73,52 @@ describe('Sketchpen validation and errors', () => {
     ajv.addSchema(api.spec.doc, 'urn:sk:doc');
     const check = ajv.compile({ $ref: 'urn:sk:doc#/components/schemas/Video' });
     expect(check(r.body), ajv.errorsText(check.errors)).toBe(true);
-    expectRateHeaders(r);
+    expectRateHeaders(r.headers);
   });
 
   it('{} → 422 VALIDATION_ERROR with the FastAPI details entry for prompt', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers: sk(), json: {} });
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers: sk(), body: {} });
     expectSketchpenError(r, 422, 'VALIDATION_ERROR');
     expect(r.body.error.details).toContainEqual({ loc: ['body', 'prompt'], msg: 'Field required', type: 'missing' });
   });
 
   it('a 2001-character prompt → 422 naming the limit', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers: sk(), json: { prompt: 'p'.repeat(2001) } });
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers: sk(), body: { prompt: 'p'.repeat(2001) } });
     expectSketchpenError(r, 422, 'VALIDATION_ERROR');
     expect(r.body.error.details[0]).toMatchObject({ loc: ['body', 'prompt'], msg: 'String should have at most 2000 characters' });
   });
 
   it('a bad enum lists every problem in details', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers: sk(), json: { prompt: 'x', aspect_ratio: '4:3', fps: 0 } });
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers: sk(), body: { prompt: 'x', aspect_ratio: '4:3', fps: 0 } });
     expectSketchpenError(r, 422, 'VALIDATION_ERROR');
     const locs = r.body.error.details.map((d: { loc: string[] }) => d.loc.join('.'));
     expect(locs).toEqual(expect.arrayContaining(['body.aspect_ratio', 'body.fps']));
   });
 
   it('a body that is not JSON → 400 BAD_REQUEST', async () => {
-    const r = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers: { ...sk(), 'content-type': 'application/json' }, body: 'prompt=hello' });
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers: { ...sk(), 'content-type': 'application/json' }, body: 'prompt=hello' });
     expectSketchpenError(r, 400, 'BAD_REQUEST');
   });
 
   it('unknown route → 404 NOT_FOUND in the Sketchpen envelope', async () => {
-    const r = await call(`${sb.url}/api/v1/nothing`, { headers: sk() });
+    const r = await call(sb.url, 'GET', '/api/v1/nothing', { headers: sk() });
     expectSketchpenError(r, 404, 'NOT_FOUND');
   });
 
   it('the route limit answers in the plain string form with Retry-After, and resets on the clock', async () => {
     const headers = { 'X-Api-Key': freshKey('sk_test_', 'free') };
     for (let i = 0; i < 10; i++) {
-      const ok = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers, json: { prompt: `video ${i}` } });
+      const ok = await call(sb.url, 'POST', '/api/v1/videos', { headers, body: { prompt: `video ${i}` } });
       expect(ok.status).not.toBe(429);
       expect(ok.headers.get('x-ratelimit-limit')).toBe('10');
     }
-    const r = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers, json: { prompt: 'one too many' } });
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers, body: { prompt: 'one too many' } });
     expect(r.status).toBe(429);
     expect(r.body).toEqual({ error: 'Rate limit exceeded: 10 per 1 day' });
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
     sb.sandbox.clock.advance(24 * 3600 * 1000);
-    const again = await call(`${sb.url}/api/v1/videos`, { method: 'POST', headers, json: { prompt: 'next day' } });
+    const again = await call(sb.url, 'POST', '/api/v1/videos', { headers, body: { prompt: 'next day' } });
     expect(again.status).not.toBe(429);
   });
 });

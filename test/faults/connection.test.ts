@@ -2,7 +2,7 @@
 // reply, a malformed or truncated body, a slow body — and latency that holds up only its own request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { rawRequest } from '../support/client.ts';
+import { rawRequest } from '../support/http.ts';
 
 let sb: RunningSandbox;
 beforeAll(async () => {

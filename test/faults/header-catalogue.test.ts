@@ -6,7 +6,7 @@ import { loadSpec } from '../../src/spec/load.ts';
 import { SPEC_DIR } from '../../src/sandbox.ts';
 import { join } from 'node:path';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { call } from '../support/client.ts';
+import { call } from '../support/http.ts';
 
 let sb: RunningSandbox;
 beforeAll(async () => {

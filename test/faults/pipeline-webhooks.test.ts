@@ -3,7 +3,7 @@
 // a webhook through its whole retry schedule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { call } from '../support/client.ts';
+import { call } from '../support/http.ts';
 import { eventually, localServer, tinyScript, waitForJob, type LocalServer } from '../support/phantomflow.ts';
 
 let sb: RunningSandbox;

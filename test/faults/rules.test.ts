@@ -2,7 +2,7 @@
 // path glob, template, method and key, and seeded probability that repeats exactly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { call } from '../support/client.ts';
+import { call } from '../support/http.ts';
 import { tinyScript } from '../support/phantomflow.ts';
 
 let sb: RunningSandbox;

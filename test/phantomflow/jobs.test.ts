@@ -7,7 +7,8 @@ import ffprobe from '@ffprobe-installer/ffprobe';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { expectError, expectRateHeaders, tinyScript, waitForJob } from '../support/phantomflow.ts';
+import { expectError, tinyScript, waitForJob } from '../support/phantomflow.ts';
+import { expectRateHeaders } from '../support/http.ts';
 
 // Async: the file is served by this very process, so a blocking probe would deadlock.
 const probe = async (url: string) =>

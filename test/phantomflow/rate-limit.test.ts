@@ -3,7 +3,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { expectError, expectRateHeaders, tinyScript } from '../support/phantomflow.ts';
+import { expectError, tinyScript } from '../support/phantomflow.ts';
+import { expectRateHeaders } from '../support/http.ts';
 
 let s: RunningSandbox;
 beforeAll(async () => {

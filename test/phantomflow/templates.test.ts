@@ -3,7 +3,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { expectError, expectRateHeaders, waitForJob } from '../support/phantomflow.ts';
+import { expectError, waitForJob } from '../support/phantomflow.ts';
+import { expectRateHeaders } from '../support/http.ts';
 import { fillPlaceholders, placeholderNames, UnresolvedPlaceholder } from '../../src/apis/phantomflow/placeholders.ts';
 
 let s: RunningSandbox;

@@ -2,23 +2,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { expect } from 'vitest';
 import type { Sandbox } from '../../src/sandbox.ts';
+import { expectRateHeaders } from './http.ts';
 
-export const RATE_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'] as const;
 
 /** A movie script that renders in a fraction of a second. */
 export function tinyScript(seconds: number | number[] = 1, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const durations = Array.isArray(seconds) ? seconds : [seconds];
   return { width: 64, height: 36, fps: 5, quality: 'low', scenes: durations.map((duration) => ({ duration, background: '#224466' })), ...extra };
-}
-
-/** The rate-limit trio is present and sane on a response (supertest or fetch headers). */
-export function expectRateHeaders(headers: Record<string, unknown> | Headers): void {
-  const get = (h: string) => (headers instanceof Headers ? headers.get(h) : (headers[h] as string | undefined));
-  for (const h of RATE_HEADERS) {
-    const v = get(h);
-    expect(v, `${h} present`).toMatch(/^\d+$/);
-  }
-  expect(Number(get('x-ratelimit-remaining'))).toBeLessThanOrEqual(Number(get('x-ratelimit-limit')));
 }
 
 /** An error response in PhantomFlow's envelope with this code and status, carrying the rate headers. */
