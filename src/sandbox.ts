@@ -1,7 +1,7 @@
 // The composition root: load the specs, build one runtime per API, and serve them all through one
 // pipeline on one express app. Everything API-specific arrives through the spec and apis/<name>.
 import express from 'express';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -90,7 +90,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const fixtures = loadFixtures(options.accountsFile);
   const seed = options.seed ?? DEFAULT_SEED;
   const faults = new FaultEngine({ seed, now: () => clock.now() });
-  const dataDir = options.dataDir ?? join(tmpdir(), `video-api-sandbox-${process.pid}`);
+  // Renders go to a fresh temporary directory unless told otherwise; it is removed on close().
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'video-api-sandbox-'));
   const files = [...(options.specs ?? defaultSpecFiles())];
   const withControl = options.controlApi !== false;
   if (withControl && !files.some((f) => resolve(f) === ADMIN_SPEC)) files.push(ADMIN_SPEC);
@@ -265,6 +266,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       clock.close();
       await Promise.all(instances.map((i) => i.close?.()));
       if (server) await new Promise<void>((r) => server!.close(() => r()));
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
