@@ -49,7 +49,12 @@ function valueAt(data: unknown, at: Segment[]): unknown {
 export function toProblems(errors: ErrorObject[], data: unknown, tagValues?: (e: ErrorObject) => unknown[] | undefined): Problem[] {
   // Combinator summaries ("must match exactly one schema in oneOf") only repeat what the branch
   // errors already say, except when nothing more specific exists at or below that location.
-  const specific = errors.filter((e) => !['oneOf', 'anyOf', 'if', 'not'].includes(e.keyword));
+  let specific = errors.filter((e) => !['oneOf', 'anyOf', 'if', 'not'].includes(e.keyword));
+  // In a union (string | object …), a branch of the wrong type also reports "Expected string":
+  // when another branch says something about the same value or inside it, that is the real problem.
+  specific = specific.filter(
+    (e) => e.keyword !== 'type' || !specific.some((o) => o.keyword !== 'type' && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/'))),
+  );
   const chosen = specific.length ? specific : errors;
   const seen = new Set<string>();
   const problems: Problem[] = [];
