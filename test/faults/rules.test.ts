@@ -85,7 +85,7 @@ describe('matching', () => {
     };
     await bad({ match: { api: 'phantomflow' }, action: { error: 'DATABASE_ERROR' } }, 'action.error');
     await bad({ match: { api: 'nope' }, action: { status: 500 } }, 'match.api');
-    await bad({ action: { explode: true } }, 'action');
+    await bad({ action: { explode: true } }, 'action.explode');
     await bad({ action: { latency: { dist: 'uniform', min: 500, max: 100 } } }, 'action.latency');
     await bad({ action: { reset: true, error: 'INTERNAL_ERROR' } }, 'action');
     await bad({ match: { path: '/api/render' }, action: { stage: 'render', fail: 'RENDER_FAILED' } }, 'match.path');
