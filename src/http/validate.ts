@@ -100,13 +100,20 @@ export class Validators {
   private readonly compiled = new Map<string, OperationValidator>();
   private readonly responseChecks = new Map<string, ValidateFunction | null>();
   private readonly baseId: string;
-  private readonly bodyAjv: Ajv2020;
-  private readonly paramAjv: Ajv2020;
+  // Built on first use: registering a whole spec with Ajv is a noticeable part of start-up.
+  private bodyAjvInstance?: Ajv2020;
+  private paramAjvInstance?: Ajv2020;
 
   constructor(private readonly spec: ApiSpec) {
     this.baseId = `urn:video-api-sandbox:${spec.policy.id}`;
-    this.bodyAjv = makeAjv(spec.doc, this.baseId, false);
-    this.paramAjv = makeAjv(spec.doc, this.baseId, true);
+  }
+
+  private get bodyAjv(): Ajv2020 {
+    return (this.bodyAjvInstance ??= makeAjv(this.spec.doc, this.baseId, false));
+  }
+
+  private get paramAjv(): Ajv2020 {
+    return (this.paramAjvInstance ??= makeAjv(this.spec.doc, this.baseId, true));
   }
 
   get(operationId: string): OperationValidator {
