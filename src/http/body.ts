@@ -54,3 +54,32 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined, poli
     throw new ApiError(policy.validation.invalidJson, `Request body is not valid JSON: ${(err as Error).message}`);
   }
 }
+
+/**
+ * The body of an operation that declares one: read under the size cap, then parsed as JSON for a
+ * JSON operation, or kept as bytes in one of the declared media types (multipart uploads).
+ */
+export async function readOperationBody(
+  req: IncomingMessage,
+  policy: ApiPolicy,
+  required: boolean,
+  accepts: { expectsJson: boolean; mediaTypes: string[] },
+  maxBytes: number,
+): Promise<unknown> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, maxBytes);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) throw err;
+    throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, {
+      status: 413,
+      headers: { Connection: 'close' },
+    });
+  }
+  if (accepts.expectsJson) return parseJsonBody(raw, req.headers['content-type'], policy, required);
+  const type = mediaTypeOf(req.headers['content-type']);
+  if (raw.length && !accepts.mediaTypes.includes(type)) {
+    throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${accepts.mediaTypes.join(' or ')}.`, { status: 415 });
+  }
+  return raw;
+}

@@ -16,7 +16,7 @@ import type { FixedWindowLimiter } from '../policy/rate-limit.ts';
 import type { ApiSpec } from '../spec/load.ts';
 import type { Operation } from '../spec/operations.ts';
 import { describeWindow } from '../spec/limit-wording.ts';
-import { BodyTooLarge, mediaTypeOf, parseJsonBody, readBody } from './body.ts';
+import { readOperationBody } from './body.ts';
 import { ApiError, PlainApiError, renderError } from './errors.ts';
 import type { Handler } from './handler.ts';
 import { MockUnavailable, type SpecMocker } from './mock.ts';
@@ -245,30 +245,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       const query = queryOf(url.searchParams);
       validator.parameters({ path: route.params, query, header: req.headers });
 
-      let body: unknown;
-      if (operation.body) {
-        let raw: Buffer;
-        const maxBodyBytes = maxBodyOverride ?? policy.maxBodyBytes;
-        try {
-          raw = await readBody(req, maxBodyBytes);
-        } catch (err) {
-          if (err instanceof BodyTooLarge) {
-            headers.Connection = 'close';
-            throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBodyBytes} bytes.`, { status: 413 });
-          }
-          throw err;
-        }
-        if (validator.expectsJson) {
-          body = parseJsonBody(raw, req.headers['content-type'], policy, operation.body.required);
-          if (body !== undefined || operation.body.required) validator.body(body);
-        } else {
-          const type = mediaTypeOf(req.headers['content-type']);
-          if (raw.length && !validator.mediaTypes.includes(type)) {
-            throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${validator.mediaTypes.join(' or ')}.`, { status: 415 });
-          }
-          body = raw;
-        }
-      }
+      const body = operation.body ? await readOperationBody(req, policy, operation.body.required, validator, maxBodyOverride ?? policy.maxBodyBytes) : undefined;
+      if (validator.expectsJson && (body !== undefined || operation.body?.required)) validator.body(body);
 
       const handler = fault?.mock ? undefined : api.handlers[operation.operationId];
       if (handler) {
