@@ -6,7 +6,6 @@
 //   render.ts        POST /api/render, POST /api/render/template
 //   jobs.ts          the render lifecycle, job objects, listing, settle/refund + webhook at the end
 //   billing.ts       estimate, reservation, settlement, refund
-//   renderer.ts      the FFmpeg renderer port
 import type { ApiModule } from '../module.ts';
 import { FILES_PREFIX } from '../../http/files.ts';
 import { schemaValidator, validationStyleOf } from '../../http/validate.ts';
@@ -18,7 +17,7 @@ import { accountHandlers } from './account.ts';
 import { RenderBilling } from './billing.ts';
 import { RenderJobs } from './jobs.ts';
 import { renderHandlers } from './render.ts';
-import { createPhantomflowRenderer } from './renderer.ts';
+import { createRenderer } from '../../render/index.ts';
 import { TemplateStore, templateHandlers } from './templates.ts';
 
 const MOVIE_SCRIPT = '#/components/schemas/MovieScript';
@@ -60,7 +59,7 @@ export const phantomflow: ApiModule = {
       accounts,
       clock,
       faults,
-      renderer: createPhantomflowRenderer({ outputDir: dataDir }),
+      renderer: createRenderer({ outputDir: dataDir }),
       billing: new RenderBilling(pricing, ledger, accounts),
       webhooks,
       pool: new WorkPool(settings.workConcurrency ?? 2),

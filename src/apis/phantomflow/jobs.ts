@@ -16,16 +16,11 @@ import { activeStatesOf, assertCapacity } from '../../policy/concurrency.ts';
 import type { ApiPolicy } from '../../spec/policy.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import { totalSeconds, type RenderBilling } from './billing.ts';
-import type { Renderer } from './renderer.ts';
+import type { MovieScript, Renderer } from '../../render/index.ts';
 import { jobFinishedEvent } from './webhook-events.ts';
 
-export interface MovieScriptLike {
-  width?: number;
-  height?: number;
-  fps?: number;
-  webhook_uri?: string;
-  scenes: { duration: number }[];
-}
+/** A validated movie script as submitted: what the renderer reads, plus where to report. */
+export type MovieScriptLike = MovieScript & { webhook_uri?: string };
 
 export interface RenderJobData {
   script: MovieScriptLike;

@@ -1,0 +1,160 @@
+// Movie script → one FFmpeg command: a colour source per scene, its elements drawn or overlaid in
+// order, the scenes concatenated, every audio element mixed over silence (so the file always has
+// an audio stream), plus a JPEG thumbnail from the same run. One process per render keeps the
+// overhead over bare FFmpeg to the cost of building this argv.
+import { FONT_FILE } from './fonts.ts';
+import { filterValue } from './filter-escape.ts';
+import type { Element, Fidelity, MovieScript, Position } from './types.ts';
+
+export const LIGHT_LONG_SIDE = 640;
+const SAMPLE_RATE = 44100;
+
+export interface Geometry {
+  width: number;
+  height: number;
+  fps: number;
+  /** output pixels per requested pixel (font sizes, image sizes and margins scale with it) */
+  scale: number;
+}
+
+/** The output frame: the requested aspect ratio and fps; light fidelity caps the long side. */
+export function geometryOf(script: MovieScript, fidelity: Fidelity): Geometry {
+  const w = script.width ?? 1920;
+  const h = script.height ?? 1080;
+  const scale = fidelity === 'light' ? Math.min(1, LIGHT_LONG_SIDE / Math.max(w, h)) : 1;
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+  return { width: even(w * scale), height: even(h * scale), fps: script.fps ?? 30, scale };
+}
+
+export function totalSeconds(script: MovieScript): number {
+  return script.scenes.reduce((s, sc) => s + sc.duration, 0);
+}
+
+/** #rgb / #rrggbb → FFmpeg's 0xRRGGBB. */
+export function ffColour(hex: string | undefined, fallback: string): string {
+  const h = (hex ?? fallback).replace('#', '');
+  return `0x${(h.length === 3 ? [...h].map((c) => c + c).join('') : h).toLowerCase()}`;
+}
+
+/** x/y expressions for one of the nine positions; `W`/`H` frame size, `w`/`h` element size. */
+function place(position: Position | undefined, m: number, names: { W: string; H: string; w: string; h: string }): { x: string; y: string } {
+  const [v, hz] = (position ?? 'center') === 'center' ? ['center', 'center'] : (position ?? 'center').split('-');
+  const x = hz === 'left' ? `${m}` : hz === 'right' ? `${names.W}-${names.w}-${m}` : `(${names.W}-${names.w})/2`;
+  const y = v === 'top' ? `${m}` : v === 'bottom' ? `${names.H}-${names.h}-${m}` : `(${names.H}-${names.h})/2`;
+  return { x, y };
+}
+
+export interface BuiltCommand {
+  args: string[];
+  totalSeconds: number;
+  geometry: Geometry;
+}
+
+export interface GraphOptions {
+  script: MovieScript;
+  fidelity: Fidelity;
+  /** local path of every media element's src, in scene/element order */
+  mediaPath: (element: Element) => string;
+  /** does this video source carry audio (from a probe) */
+  hasAudio: (element: Element) => boolean;
+  output: string;
+  thumbnail: string;
+}
+
+export function buildCommand(o: GraphOptions): BuiltCommand {
+  const { script } = o;
+  const g = geometryOf(script, o.fidelity);
+  const total = totalSeconds(script);
+  const margin = Math.round(Math.min(g.width, g.height) * 0.05);
+  const inputs: string[] = [];
+  const filters: string[] = [];
+  let inputCount = 0;
+  const addInput = (...args: string[]) => {
+    inputs.push(...args);
+    return inputCount++;
+  };
+  const audio: string[] = [];
+
+  let offset = 0;
+  const sceneLabels = script.scenes.map((scene, si) => {
+    const bg = addInput('-f', 'lavfi', '-i', `color=c=${ffColour(scene.background, '#000000')}:s=${g.width}x${g.height}:r=${g.fps}:d=${scene.duration}`);
+    let current = `${bg}:v`;
+    (scene.elements ?? []).forEach((el, ei) => {
+      const next = `s${si}e${ei}`;
+      if (el.type === 'text') {
+        const size = Math.max(1, Math.round((el.font_size ?? 48) * g.scale));
+        const { x, y } = place(el.position, margin, { W: 'w', H: 'h', w: 'text_w', h: 'text_h' });
+        filters.push(
+          `[${current}]drawtext=fontfile=${filterValue(FONT_FILE)}:expansion=none:text=${filterValue(el.text)}:fontsize=${size}:fontcolor=${ffColour(el.color, '#ffffff')}:x=${x}:y=${y}[${next}]`,
+        );
+      } else if (el.type === 'image' || el.type === 'video') {
+        const isVideo = el.type === 'video';
+        const start = isVideo ? (el.start ?? 0) : 0;
+        const play = isVideo ? Math.min(el.duration ?? scene.duration, scene.duration) : 0;
+        const idx = isVideo ? addInput('-ss', String(start), '-t', String(play), '-i', o.mediaPath(el)) : addInput('-i', o.mediaPath(el));
+        const size = el.width || el.height
+          ? `scale=${el.width ? Math.max(2, Math.round(el.width * g.scale)) : -2}:${el.height ? Math.max(2, Math.round(el.height * g.scale)) : -2}`
+          : // No size given: its natural size in requested pixels, never larger than the frame.
+            `scale=w='min(${g.width},iw*${g.scale.toFixed(6)})':h='min(${g.height},ih*${g.scale.toFixed(6)})':force_original_aspect_ratio=decrease`;
+        const timing = isVideo ? `,fps=${g.fps},setpts=PTS-STARTPTS` : '';
+        filters.push(`[${idx}:v]${size}${timing},format=yuva420p[m${next}]`);
+        const { x, y } = place(el.position, margin, { W: 'main_w', H: 'main_h', w: 'overlay_w', h: 'overlay_h' });
+        // Images hold their frame for the whole scene; a clip that ends early just disappears.
+        filters.push(`[${current}][m${next}]overlay=x=${x}:y=${y}:eof_action=${isVideo ? 'pass' : 'repeat'}[${next}]`);
+        if (isVideo && (el.volume ?? 1) > 0 && o.hasAudio(el)) {
+          audio.push(audioChain(`${idx}:a`, `a${next}`, offset, play, el.volume ?? 1, filters));
+        }
+      } else {
+        const start = Math.min(el.start ?? 0, scene.duration);
+        const play = Math.max(0, Math.min(el.duration ?? scene.duration, scene.duration - start));
+        if (play > 0) {
+          const idx = addInput('-i', o.mediaPath(el));
+          audio.push(audioChain(`${idx}:a`, `a${next}`, offset + start, play, el.volume ?? 1, filters));
+        }
+        return; // audio does not touch the picture
+      }
+      current = next;
+    });
+    offset += scene.duration;
+    return current;
+  });
+
+  const n = sceneLabels.length;
+  filters.push(`${sceneLabels.map((l) => `[${l}]`).join('')}concat=n=${n}:v=1:a=0,format=yuv420p,split=2[vout][vthumb]`);
+  // The thumbnail: the frame a second in (or mid-way through a shorter video).
+  filters.push(`[vthumb]trim=start=${Math.min(1, total / 2).toFixed(3)},setpts=PTS-STARTPTS[thumb]`);
+  const silence = addInput('-f', 'lavfi', '-t', String(total), '-i', `anullsrc=r=${SAMPLE_RATE}:cl=stereo`);
+  if (audio.length) {
+    // amix divides by its input count; the volume filter puts the levels back.
+    filters.push(`[${silence}:a]${audio.map((a) => `[${a}]`).join('')}amix=inputs=${audio.length + 1}:duration=first:dropout_transition=0,volume=${audio.length + 1}[aout]`);
+  } else {
+    filters.push(`[${silence}:a]anull[aout]`);
+  }
+
+  const crf = { low: 32, medium: 28, high: 24 }[script.quality ?? 'high'];
+  const args = [
+    '-y',
+    '-loglevel', 'error',
+    '-progress', 'pipe:1',
+    '-nostats',
+    ...inputs,
+    '-filter_complex', filters.join(';'),
+    '-map', '[vout]', '-map', '[aout]',
+    '-c:v', 'libx264', '-preset', o.fidelity === 'light' ? 'ultrafast' : 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-r', String(g.fps),
+    '-c:a', 'aac', '-b:a', '96k', '-ar', String(SAMPLE_RATE), '-ac', '2',
+    '-t', String(total),
+    '-movflags', '+faststart',
+    o.output,
+    '-map', '[thumb]', '-frames:v', '1', '-q:v', '4', o.thumbnail,
+  ];
+  return { args, totalSeconds: total, geometry: g };
+}
+
+/** One audio source cut to its window, delayed to its place in the timeline, at its volume. */
+function audioChain(input: string, label: string, at: number, seconds: number, volume: number, filters: string[]): string {
+  const delay = Math.round(at * 1000);
+  filters.push(
+    `[${input}]atrim=0:${seconds},asetpts=PTS-STARTPTS,aresample=${SAMPLE_RATE},aformat=channel_layouts=stereo,volume=${volume},adelay=${delay}|${delay}[${label}]`,
+  );
+  return label;
+}

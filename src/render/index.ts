@@ -1,0 +1,107 @@
+// createRenderer: movie script → MP4 + JPEG thumbnail, for real and small. Never throws for bad
+// input: an unusable source or an FFmpeg failure comes back as a RENDER_FAILED result.
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { meaningfulLine, runFfmpeg } from './ffmpeg.ts';
+import { buildCommand, totalSeconds } from './graph.ts';
+import { probe } from './probe.ts';
+import { resolveSource } from './sources.ts';
+import type { Element, Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } from './types.ts';
+
+export type { Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } from './types.ts';
+export { probe, type ProbeResult } from './probe.ts';
+export { runningProcesses, setProcessLimit } from './ffmpeg.ts';
+
+export const DEFAULT_FIXTURES_DIR = resolve(fileURLToPath(new URL('../../fixtures', import.meta.url)));
+
+export interface RendererOptions {
+  outputDir: string;
+  fidelity?: Fidelity;
+  /** kill FFmpeg after this long (default 120 s) */
+  ffmpegTimeoutMs?: number;
+  fetch?: { timeoutMs?: number; maxBytes?: number; allowHosts?: string[] };
+  fixturesDir?: string;
+}
+
+const failed = (message: string): RenderResult => ({ ok: false, error: { code: 'RENDER_FAILED', message } });
+
+export function createRenderer(options: RendererOptions): Renderer {
+  const fixturesDir = options.fixturesDir ?? DEFAULT_FIXTURES_DIR;
+  return {
+    async render(script: MovieScript, { jobId, fidelity = options.fidelity ?? 'light', signal, onProgress }: RenderOptions): Promise<RenderResult> {
+      await mkdir(options.outputDir, { recursive: true });
+      const tmpDir = await mkdtemp(join(options.outputDir, `.src-${jobId}-`));
+      try {
+        // Make every source local first, so a bad one is named rather than buried in FFmpeg output.
+        const media = script.scenes.flatMap((s) => s.elements ?? []).filter((e): e is Exclude<Element, { type: 'text' }> => e.type !== 'text');
+        const paths = new Map<Element, string>();
+        const withAudio = new Set<Element>();
+        const sources = new Map<string, Promise<Awaited<ReturnType<typeof resolveSource>>>>();
+        for (const [i, el] of media.entries()) {
+          // One fetch per distinct src, however often it is used.
+          if (!sources.has(el.src)) {
+            sources.set(el.src, resolveSource(el.src, `src-${i}`, {
+              fixturesDir,
+              tmpDir,
+              timeoutMs: options.fetch?.timeoutMs ?? 15_000,
+              maxBytes: options.fetch?.maxBytes ?? 100 * 1024 * 1024,
+              allowHosts: options.fetch?.allowHosts,
+            }));
+          }
+        }
+        for (const el of media) {
+          const r = await sources.get(el.src)!;
+          if (!r.ok) return failed(r.message);
+          paths.set(el, r.path);
+        }
+        // A clip's sound is mixed in only when it has any (the graph cannot reference a missing stream).
+        for (const el of media.filter((e) => e.type === 'video')) {
+          try {
+            if ((await probe(paths.get(el)!, 15_000)).audio) withAudio.add(el);
+          } catch (err) {
+            return failed(`Source ${el.src} is not readable media: ${(err as Error).message}`);
+          }
+        }
+
+        const output = join(options.outputDir, `${jobId}.mp4`);
+        const thumbnail = join(options.outputDir, `${jobId}.jpg`);
+        const cmd = buildCommand({ script, fidelity, mediaPath: (e) => paths.get(e)!, hasAudio: (e) => withAudio.has(e), output, thumbnail });
+        const total = totalSeconds(script);
+        const run = await runFfmpeg(cmd.args, {
+          timeoutMs: options.ffmpegTimeoutMs ?? 120_000,
+          signal,
+          onStdout: (chunk) => {
+            const m = /out_time_(?:us|ms)=(\d+)/.exec(chunk);
+            if (m && total > 0) onProgress?.(Math.min(99, (Number(m[1]) / 1e6 / total) * 100));
+          },
+        });
+        if (run.timedOut) return failed(`FFmpeg was stopped after ${options.ffmpegTimeoutMs ?? 120_000} ms without finishing`);
+        if (run.aborted) return failed('The render was cancelled');
+        if (run.code !== 0) {
+          // Name sources by their src, not by our temporary paths.
+          let line = meaningfulLine(run.stderr);
+          for (const [el, path] of paths) line = line.replaceAll(path, (el as { src: string }).src);
+          return failed(`FFmpeg exited with code ${run.code}: ${line}`);
+        }
+        const [info, size] = await Promise.all([probe(output), stat(output)]);
+        onProgress?.(100);
+        return {
+          ok: true,
+          file: output,
+          thumbnail,
+          durationSeconds: info.durationSeconds,
+          width: info.video?.width ?? cmd.geometry.width,
+          height: info.video?.height ?? cmd.geometry.height,
+          fps: cmd.geometry.fps,
+          bytes: size.size,
+          command: cmd.args,
+        };
+      } catch (err) {
+        return failed(`The render could not run: ${(err as Error).message}`);
+      } finally {
+        await rm(tmpDir, { recursive: true, force: true });
+      }
+    },
+  };
+}

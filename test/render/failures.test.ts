@@ -1,0 +1,103 @@
+// Failures are data: every bad source or FFmpeg failure is a RENDER_FAILED result, never a throw.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRenderer, runningProcesses, setProcessLimit, type RenderResult } from '../../src/render/index.ts';
+import { availableParallelism } from 'node:os';
+
+const out = mkdtempSync(join(tmpdir(), 'render-fail-'));
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/missing.png') return res.writeHead(404).end('nope');
+    if (req.url === '/page.png') return res.writeHead(200, { 'content-type': 'image/png' }).end('<html><body>not an image</body></html>');
+    if (req.url === '/noise.mp4') return res.writeHead(200, { 'content-type': 'video/mp4' }).end(Buffer.alloc(4096, 7));
+    if (req.url === '/big.png') return res.writeHead(200).end(Buffer.alloc(64 * 1024));
+    if (req.url === '/hang.png') return; // never answers
+    if (req.url === '/redirect') return res.writeHead(302, { location: '/missing.png' }).end();
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  rmSync(out, { recursive: true, force: true });
+});
+
+const renderer = createRenderer({ outputDir: out, fetch: { timeoutMs: 500, maxBytes: 32 * 1024 } });
+const withImage = (src: string) => ({ width: 160, height: 90, scenes: [{ duration: 0.5, elements: [{ type: 'image' as const, src }] }] });
+
+function failure(r: RenderResult): string {
+  expect(r.ok).toBe(false);
+  if (r.ok) throw new Error('unreachable');
+  expect(r.error.code).toBe('RENDER_FAILED');
+  return r.error.message;
+}
+
+describe('bad sources', () => {
+  it('a 404 names the source and the status', async () => {
+    expect(failure(await renderer.render(withImage(`${base}/missing.png`), { jobId: 'f404' }))).toBe(`Source ${base}/missing.png could not be fetched: HTTP 404`);
+  });
+
+  it('a redirect is followed, and checked again', async () => {
+    expect(failure(await renderer.render(withImage(`${base}/redirect`), { jobId: 'fredir' }))).toMatch(/could not be fetched: HTTP 404/);
+  });
+
+  it('an HTML page served as an image fails in FFmpeg, named by its src', async () => {
+    const m = failure(await renderer.render(withImage(`${base}/page.png`), { jobId: 'fhtml' }));
+    expect(m).toMatch(/^FFmpeg exited with code \d+: /);
+    expect(m).toContain(`${base}/page.png`);
+  });
+
+  it('random bytes served as video are not readable media', async () => {
+    const m = failure(await renderer.render({ scenes: [{ duration: 0.5, elements: [{ type: 'video', src: `${base}/noise.mp4` }] }] }, { jobId: 'fnoise' }));
+    expect(m).toMatch(/noise\.mp4/);
+  });
+
+  it('a source past the size cap, or one that never answers, fails in time', async () => {
+    expect(failure(await renderer.render(withImage(`${base}/big.png`), { jobId: 'fbig' }))).toMatch(/32768-byte limit/);
+    expect(failure(await renderer.render(withImage(`${base}/hang.png`), { jobId: 'fhang' }))).toMatch(/within 500 ms/);
+  });
+
+  it('files outside fixtures/ and cloud metadata addresses are refused', async () => {
+    expect(failure(await renderer.render(withImage('file:///etc/passwd'), { jobId: 'ffile' }))).toMatch(/not allowed: only files under fixtures/);
+    expect(failure(await renderer.render(withImage('fixtures/../package.json'), { jobId: 'fdots' }))).toMatch(/not allowed/);
+    expect(failure(await renderer.render(withImage('http://169.254.169.254/latest/meta-data/'), { jobId: 'fmeta' }))).toMatch(/not allowed: .*link-local/);
+    expect(failure(await renderer.render(withImage('http://metadata.google.internal/x.png'), { jobId: 'fgce' }))).toMatch(/not allowed/);
+  });
+
+  it('an allow-list refuses other hosts but always lets loopback through', async () => {
+    const strict = createRenderer({ outputDir: out, fetch: { allowHosts: ['cdn.example.com'] } });
+    expect(failure(await strict.render(withImage('http://10.0.0.1/x.png'), { jobId: 'fallow' }))).toMatch(/not in the allowed hosts/);
+    expect(failure(await strict.render(withImage(`${base}/missing.png`), { jobId: 'floop' }))).toMatch(/HTTP 404/);
+  });
+});
+
+describe('FFmpeg runs', () => {
+  it('are killed when they pass their time limit', async () => {
+    const slow = createRenderer({ outputDir: out, ffmpegTimeoutMs: 50, fidelity: 'full' });
+    const m = failure(await slow.render({ width: 1920, height: 1080, scenes: [{ duration: 60 }] }, { jobId: 'ftimeout' }));
+    expect(m).toMatch(/stopped after 50 ms/);
+  });
+
+  it('never run more than the process limit at once; the rest queue', async () => {
+    setProcessLimit(1);
+    try {
+      let most = 0;
+      const watch = setInterval(() => (most = Math.max(most, runningProcesses())), 1);
+      const r = createRenderer({ outputDir: out });
+      const results = await Promise.all([0, 1, 2].map((i) => r.render({ width: 160, height: 90, scenes: [{ duration: 0.5 }] }, { jobId: `q${i}` })));
+      clearInterval(watch);
+      expect(results.every((x) => x.ok)).toBe(true);
+      expect(most).toBe(1);
+    } finally {
+      setProcessLimit(availableParallelism());
+    }
+  });
+});

@@ -1,0 +1,86 @@
+// Real renders, probed with ffprobe and looked at pixel by pixel.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRenderer, probe, type MovieScript, type RenderResult } from '../../src/render/index.ts';
+import { runFfmpeg } from '../../src/render/ffmpeg.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'render-test-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+const renderer = createRenderer({ outputDir: out });
+
+function ok(r: RenderResult): Extract<RenderResult, { ok: true }> {
+  if (!r.ok) throw new Error(`render failed: ${r.error.message}`);
+  return r;
+}
+
+/** One frame at `t` seconds as rgb24 rows, and a way to read a pixel. */
+async function frameAt(file: string, t: number, width: number) {
+  const raw = join(out, `frame-${Math.random().toString(36).slice(2)}.rgb`);
+  const r = await runFfmpeg(['-y', '-loglevel', 'error', '-ss', String(t), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', raw]);
+  expect(r.code).toBe(0);
+  const bytes = readFileSync(raw);
+  return (x: number, y: number) => {
+    const i = (y * width + x) * 3;
+    return [bytes[i]!, bytes[i + 1]!, bytes[i + 2]!] as const;
+  };
+}
+
+const near = (actual: readonly number[], expected: readonly number[], tolerance = 24) => actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
+
+describe('createRenderer', () => {
+  const script: MovieScript = {
+    width: 1920,
+    height: 1080,
+    fps: 24,
+    scenes: [
+      // A wall of full-block glyphs: a solid white text area whose pixels can be checked.
+      { duration: 1.5, background: '#1e3a8a', elements: [{ type: 'text', text: '████', font_size: 300, color: '#ffffff', position: 'center' }, { type: 'image', src: 'fixtures/media/testpattern.png', position: 'top-right' }] },
+      { duration: 1.2, background: '#b91c1c', elements: [{ type: 'audio', src: 'fixtures/media/tone-1s.wav', start: 0.2, volume: 0.8 }, { type: 'video', src: 'fixtures/media/clip-2s.mp4', position: 'bottom-left', duration: 1 }] },
+    ],
+  };
+
+  it('renders scenes in order to an H.264 + AAC MP4 of the summed duration, light fidelity', async () => {
+    const r = ok(await renderer.render(script, { jobId: 'light' }));
+    const info = await probe(r.file);
+    expect(Math.abs(info.durationSeconds - 2.7)).toBeLessThanOrEqual(0.1);
+    expect(info.video).toMatchObject({ codec: 'h264', width: 640, height: 360, pixFmt: 'yuv420p' });
+    expect(info.video!.fps).toBeCloseTo(24, 1);
+    expect(info.audio?.codec).toBe('aac');
+    expect(r.bytes).toBeGreaterThan(1000);
+    // The bytes start like an MP4 (ftyp box) and the index sits before the media (+faststart).
+    const head = readFileSync(r.file).subarray(0, 64).toString('latin1');
+    expect(head.slice(4, 8)).toBe('ftyp');
+    expect(head).toContain('moov');
+
+    // Scene 1: background in a corner, white text at the centre; scene 2: its own background.
+    const px1 = await frameAt(r.file, 0.5, 640);
+    expect(near(px1(10, 350), [0x1e, 0x3a, 0x8a])).toBe(true);
+    expect(near(px1(320, 180), [255, 255, 255])).toBe(true);
+    const px2 = await frameAt(r.file, 2.2, 640);
+    expect(near(px2(600, 20), [0xb9, 0x1c, 0x1c])).toBe(true);
+    expect(near(px2(320, 180), [0xb9, 0x1c, 0x1c])).toBe(true);
+
+    // The thumbnail is a real JPEG.
+    expect(readFileSync(r.thumbnail).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+  });
+
+  it('keeps the requested size at full fidelity, and the aspect ratio of a portrait script', async () => {
+    const full = ok(await renderer.render({ width: 320, height: 240, fps: 10, scenes: [{ duration: 0.5, background: '#000' }] }, { jobId: 'full', fidelity: 'full' }));
+    expect((await probe(full.file)).video).toMatchObject({ width: 320, height: 240 });
+    const portrait = ok(await renderer.render({ width: 1080, height: 1920, fps: 10, scenes: [{ duration: 0.5 }] }, { jobId: 'portrait' }));
+    expect((await probe(portrait.file)).video).toMatchObject({ width: 360, height: 640 });
+  });
+
+  it('text with quotes, colons, percent signs and backslashes is drawn, not parsed', async () => {
+    const r = await renderer.render({ width: 320, height: 180, scenes: [{ duration: 0.4, elements: [{ type: 'text', text: `it's 100%: "a\\b" [x], {y}; %{pts}` }] }] }, { jobId: 'escape' });
+    expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+  });
+
+  it('reports progress up to 100', async () => {
+    const seen: number[] = [];
+    ok(await renderer.render({ width: 160, height: 90, scenes: [{ duration: 1 }] }, { jobId: 'progress', onProgress: (p) => seen.push(p) }));
+    expect(seen[seen.length - 1]).toBe(100);
+  });
+});
