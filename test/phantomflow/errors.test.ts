@@ -126,7 +126,9 @@ describe('429 CONCURRENCY_LIMIT_EXCEEDED and the job error RENDER_FAILED', () =>
     // Let them finish (manual clock: the queue hold needs the clock moved), then there is room again.
     const ids = (await request(s.url).get('/api/jobs').set('x-api-key', k)).body.data.map((j: any) => j.job_id);
     for (const id of ids) await waitForJob(s.url, k, id, { sandbox: s.sandbox });
-    // The window has moved on with the clock; the free key may ask again.
+    // Polling used this window's requests; on the next window the free key may submit again,
+    // and it now has a free job slot.
+    s.sandbox.clock.advance(60_000);
     expect((await post('/api/render', k).send(tinyScript())).status).toBe(202);
   });
 
