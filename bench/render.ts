@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRenderer, probe, type MovieScript } from '../src/render/index.ts';
 import { FFMPEG } from '../src/render/ffmpeg.ts';
-import { ROOT } from '../src/sandbox.ts';
+import { ROOT } from '../src/paths.ts';
 import { machine } from './machine.ts';
 
 const RUNS = Number(process.env.BENCH_RENDER_RUNS ?? 5);

@@ -7,7 +7,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { machine } from './machine.ts';
-import { ROOT } from '../src/sandbox.ts';
+import { ROOT } from '../src/paths.ts';
 
 const KEY = 've_test_enterprise_bench0001';
 const INVALID = JSON.stringify({ scenes: [{ duration: '5', elements: [] }] });
@@ -22,7 +22,8 @@ interface Target {
 }
 
 const targets: Target[] = [
-  { name: 'sandbox', port: 4021, command: [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli.ts'), 'serve', '--port', '4021', '--api', 'phantomflow'] },
+  // The sandbox as `npm start` runs it: the bundled CLI (`npm run bench` builds it first).
+  { name: 'sandbox', port: 4021, command: [process.execPath, join(ROOT, 'dist/cli.js'), 'serve', '--port', '4021', '--api', 'phantomflow'] },
   { name: 'prism 5.14 (static mock)', port: 4022, command: [join(ROOT, 'node_modules/.bin/prism'), 'mock', '-p', '4022', '-h', '127.0.0.1', join(ROOT, 'openapi/phantomflow.yaml')] },
   { name: 'bare node:http', port: 4023, command: [process.execPath, '--import', 'tsx', join(ROOT, 'bench/bare-server.ts'), '4023'] },
 ];

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createSandbox, defaultSpecFiles, ROOT } from './sandbox.ts';
+import { createSandbox, defaultSpecFiles } from './sandbox.ts';
+import { ROOT } from './paths.ts';
 import type { ClockMode } from './clock/clock.ts';
 import { isLoopbackHost } from './sandbox-context.ts';
 

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { FIXTURES_DIR, ROOT, SPEC_DIR } from './paths.ts';
 import { apiModules } from './apis/index.ts';
 import type { ApiInstance, ApiModule, JobSettings } from './apis/module.ts';
 import { SandboxClock, type ClockMode } from './clock/clock.ts';
@@ -26,8 +26,6 @@ import type { ResponseRecord } from './http/pipeline.ts';
 import { isLoopbackHost, type ResetResult, type ResetScope, type SandboxContext } from './sandbox-context.ts';
 import { loadSpec, type ApiSpec } from './spec/load.ts';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const SPEC_DIR = join(ROOT, 'openapi');
 /** The control API's own spec (/__sandbox), served whatever else is. */
 export const ADMIN_SPEC = join(SPEC_DIR, 'sandbox-admin.yaml');
 
@@ -82,7 +80,7 @@ export function defaultSpecFiles(dir = SPEC_DIR): string[] {
 }
 
 function loadFixtures(file: string | undefined): Record<string, AccountFixture[]> {
-  const path = file ?? join(ROOT, 'fixtures', 'accounts.json');
+  const path = file ?? join(FIXTURES_DIR, 'accounts.json');
   if (!existsSync(path)) return {};
   return JSON.parse(readFileSync(path, 'utf8'));
 }

@@ -1,8 +1,7 @@
 // createRenderer: movie script → MP4 + JPEG thumbnail, for real and small. Never throws for bad
 // input: an unusable source or an FFmpeg failure comes back as a RENDER_FAILED result.
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { meaningfulLine, runFfmpeg } from './ffmpeg.ts';
 import { buildCommand, totalSeconds } from './graph.ts';
 import { probe } from './probe.ts';
@@ -13,7 +12,8 @@ export type { Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } fro
 export { probe, type ProbeResult } from './probe.ts';
 export { runningProcesses, setProcessLimit } from './ffmpeg.ts';
 
-export const DEFAULT_FIXTURES_DIR = resolve(fileURLToPath(new URL('../../fixtures', import.meta.url)));
+export { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../paths.ts';
+import { FIXTURES_DIR } from '../paths.ts';
 
 export interface RendererOptions {
   outputDir: string;
@@ -27,7 +27,7 @@ export interface RendererOptions {
 const failed = (message: string): RenderResult => ({ ok: false, error: { code: 'RENDER_FAILED', message } });
 
 export function createRenderer(options: RendererOptions): Renderer {
-  const fixturesDir = options.fixturesDir ?? DEFAULT_FIXTURES_DIR;
+  const fixturesDir = options.fixturesDir ?? FIXTURES_DIR;
   return {
     async render(script: MovieScript, { jobId, fidelity = options.fidelity ?? 'light', signal, onProgress }: RenderOptions): Promise<RenderResult> {
       await mkdir(options.outputDir, { recursive: true });
