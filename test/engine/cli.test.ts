@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { ROOT } from '../../src/sandbox.ts';
+import { ROOT } from '../../src/paths.ts';
 
 const children: ChildProcess[] = [];
 afterEach(() => {

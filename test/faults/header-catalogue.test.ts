@@ -3,7 +3,7 @@
 // 429, and the rate-limit headers on every injected answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec } from '../../src/spec/load.ts';
-import { SPEC_DIR } from '../../src/sandbox.ts';
+import { SPEC_DIR } from '../../src/paths.ts';
 import { join } from 'node:path';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
 import { call } from '../support/http.ts';

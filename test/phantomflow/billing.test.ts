@@ -6,7 +6,7 @@ import { AccountStore } from '../../src/policy/accounts.ts';
 import { CreditLedger } from '../../src/policy/credits.ts';
 import { durationCost, durationPricingFrom } from '../../src/policy/pricing.ts';
 import { loadSpec } from '../../src/spec/load.ts';
-import { SPEC_DIR } from '../../src/sandbox.ts';
+import { SPEC_DIR } from '../../src/paths.ts';
 import { ApiError } from '../../src/http/errors.ts';
 
 const spec = loadSpec(`${SPEC_DIR}/phantomflow.yaml`);

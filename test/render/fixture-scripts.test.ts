@@ -6,7 +6,7 @@ import { afterAll, expect, it } from 'vitest';
 import { Validators } from '../../src/http/validate.ts';
 import { createRenderer, DEFAULT_FIXTURES_DIR } from '../../src/render/index.ts';
 import { loadSpec } from '../../src/spec/load.ts';
-import { SPEC_DIR } from '../../src/sandbox.ts';
+import { SPEC_DIR } from '../../src/paths.ts';
 
 const dir = join(DEFAULT_FIXTURES_DIR, 'scripts');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));

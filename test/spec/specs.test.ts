@@ -7,7 +7,7 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { loadSpec } from '../../src/spec/load.ts';
 import { Validators } from '../../src/http/validate.ts';
-import { ROOT, SPEC_DIR } from '../../src/sandbox.ts';
+import { ROOT, SPEC_DIR } from '../../src/paths.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 const specFiles = readdirSync(SPEC_DIR).filter((f) => f.endsWith('.yaml')).map((f) => join(SPEC_DIR, f));
