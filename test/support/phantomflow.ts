@@ -27,6 +27,12 @@ export async function waitForJob(url: string, key: string, jobId: string, opts: 
     if (opts.sandbox?.clock.state().mode === 'manual') opts.sandbox.clock.advance(1000);
     const res = await fetch(`${url}/api/jobs/${jobId}`, { headers: { 'x-api-key': key } });
     const body: any = await res.json();
+    // Polling counts against the key's rate window, as for a real client: on a manual clock,
+    // honour Retry-After by moving the clock on, then poll again.
+    if (res.status === 429 && opts.sandbox?.clock.state().mode === 'manual') {
+      opts.sandbox.clock.advance(Number(res.headers.get('retry-after') ?? 60) * 1000);
+      continue;
+    }
     if (res.status !== 200) throw new Error(`GET job ${jobId}: ${res.status} ${JSON.stringify(body)}`);
     if (body.status === 'completed' || body.status === 'failed') return body;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.status}`);
