@@ -82,7 +82,9 @@ export class RenderJobs {
               const code = fault.fail.code;
               return { to: 'failed', error: { code, message: fault.fail.message ?? catalogue[code]?.message ?? 'The render failed.' } };
             }
-            const r = await o.renderer.render(job.data.script, { jobId: job.id, onProgress: ctx.progress, signal: ctx.signal });
+            // Render at the job's shape: the spec's defaults filled in where the script is silent.
+            const { width, height, fps } = job.data;
+            const r = await o.renderer.render({ ...job.data.script, width, height, fps }, { jobId: job.id, onProgress: ctx.progress, signal: ctx.signal });
             if (!r.ok) return { to: 'failed', error: r.error };
             return {
               to: 'completed',
