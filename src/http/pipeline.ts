@@ -181,7 +181,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       if (method === 'options') {
         const allow = router.methodsAt(url.pathname);
         if (allow.length) {
-          const peek = api.limiter.consume(`addr:${req.socket.remoteAddress}`, null);
+          const preflightLimit = policy.plans.catalogue[policy.plans.default]!.requestsPerMinute;
+          const peek = api.limiter.peek(`addr:${req.socket.remoteAddress}`, preflightLimit);
           send(204, { ...headers, ...rateHeaders(api, peek), ...preflightHeaders(allow, req.headers['access-control-request-headers'] as string | undefined) }, undefined);
           return;
         }

@@ -33,7 +33,7 @@ export class FixedWindowLimiter {
    * Count one request for `bucket` against `limit` (null = unlimited, still reported), in windows
    * of `windowSeconds` (default: the API's window).
    */
-  consume(bucket: string, limit: number | null, windowSeconds = this.windowSeconds): RateDecision {
+  consume(bucket: string, limit: number | null, windowSeconds = this.windowSeconds, count = 1): RateDecision {
     const nowMs = this.now();
     const windowMs = windowSeconds * 1000;
     const index = Math.floor(nowMs / windowMs);
@@ -47,9 +47,15 @@ export class FixedWindowLimiter {
     const reset = Math.ceil(endMs / 1000);
     const retryAfter = Math.max(1, Math.ceil((endMs - nowMs) / 1000));
     if (limit === null) return { allowed: true, limit: UNLIMITED, remaining: UNLIMITED, reset, retryAfter };
-    const used = (w.counts.get(bucket) ?? 0) + 1;
-    w.counts.set(bucket, used);
+    const used = (w.counts.get(bucket) ?? 0) + count;
+    if (count) w.counts.set(bucket, used);
     return { allowed: used <= limit, limit, remaining: Math.max(0, limit - used), reset, retryAfter };
+  }
+
+  /** The state of a bucket without counting a request (CORS preflights, which browsers send on their own). */
+  peek(bucket: string, limit: number | null): RateDecision {
+    const d = this.consume(bucket, limit, this.windowSeconds, 0);
+    return { ...d, allowed: d.remaining > 0 || limit === null };
   }
 
   /** Forget counts (sandbox reset); with a key, only the buckets that name it. */

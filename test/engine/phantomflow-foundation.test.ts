@@ -114,6 +114,10 @@ describe('routes', () => {
     expect(r.headers.get('access-control-allow-origin')).toBe('*');
     expect(r.headers.get('access-control-allow-methods')).toContain('POST');
     expect(r.headers.get('access-control-allow-headers')).toContain('x-api-key');
+    // Browsers send preflights on their own: they show the caller's window but do not count in it.
+    expect(r.headers.get('x-ratelimit-limit')).toBe('10');
+    const again = await call(sb.url, 'OPTIONS', '/api/render', { headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
+    expect(again.headers.get('x-ratelimit-remaining')).toBe(r.headers.get('x-ratelimit-remaining'));
   });
 });
 
