@@ -8,6 +8,12 @@ import type { Element, Fidelity, MovieScript, Position } from './types.ts';
 
 export const LIGHT_LONG_SIDE = 640;
 const SAMPLE_RATE = 44100;
+/**
+ * Media inputs may only read local files: a downloaded "image" that is really a playlist must not
+ * make FFmpeg fetch URLs itself, past the source guards (this build's default already limits
+ * nested opens; the explicit list keeps it so with any FFMPEG_PATH).
+ */
+const LOCAL_ONLY = ['-protocol_whitelist', 'file'];
 
 export interface Geometry {
   width: number;
@@ -30,11 +36,20 @@ export function totalSeconds(script: MovieScript): number {
   return script.scenes.reduce((s, sc) => s + sc.duration, 0);
 }
 
-/** #rgb / #rrggbb → FFmpeg's 0xRRGGBB. */
+/**
+ * #rgb / #rrggbb → FFmpeg's 0xRRGGBB. Anything else is refused: the value lands inside the filter
+ * graph, where `:`, `,` or `;` would add options or whole filters (e.g. `movie=` reading any file).
+ */
 export function ffColour(hex: string | undefined, fallback: string): string {
-  const h = (hex ?? fallback).replace('#', '');
+  const value = hex ?? fallback;
+  const m = typeof value === 'string' ? /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value.trim()) : null;
+  if (!m) throw new ScriptError(`${JSON.stringify(value)} is not a #rgb or #rrggbb colour`);
+  const h = m[1]!;
   return `0x${(h.length === 3 ? [...h].map((c) => c + c).join('') : h).toLowerCase()}`;
 }
+
+/** A script the graph cannot be built from; the renderer reports it as RENDER_FAILED. */
+export class ScriptError extends Error {}
 
 /** x/y expressions for one of the nine positions; `W`/`H` frame size, `w`/`h` element size. */
 function place(position: Position | undefined, m: number, names: { W: string; H: string; w: string; h: string }): { x: string; y: string } {
@@ -91,7 +106,7 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
         const isVideo = el.type === 'video';
         const start = isVideo ? (el.start ?? 0) : 0;
         const play = isVideo ? Math.min(el.duration ?? scene.duration, scene.duration) : 0;
-        const idx = isVideo ? addInput('-ss', String(start), '-t', String(play), '-i', o.mediaPath(el)) : addInput('-i', o.mediaPath(el));
+        const idx = isVideo ? addInput('-ss', String(start), '-t', String(play), ...LOCAL_ONLY, '-i', o.mediaPath(el)) : addInput(...LOCAL_ONLY, '-i', o.mediaPath(el));
         const size = el.width || el.height
           ? `scale=${el.width ? Math.max(2, Math.round(el.width * g.scale)) : -2}:${el.height ? Math.max(2, Math.round(el.height * g.scale)) : -2}`
           : // No size given: its natural size in requested pixels, never larger than the frame.
@@ -108,7 +123,7 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
         const start = Math.min(el.start ?? 0, scene.duration);
         const play = Math.max(0, Math.min(el.duration ?? scene.duration, scene.duration - start));
         if (play > 0) {
-          const idx = addInput('-i', o.mediaPath(el));
+          const idx = addInput(...LOCAL_ONLY, '-i', o.mediaPath(el));
           audio.push(audioChain(`${idx}:a`, `a${next}`, offset + start, play, el.volume ?? 1, filters));
         }
         return; // audio does not touch the picture
@@ -125,7 +140,8 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
   filters.push(`[vthumb]trim=start=${Math.min(1, total / 2).toFixed(3)},setpts=PTS-STARTPTS[thumb]`);
   const silence = addInput('-f', 'lavfi', '-t', String(total), '-i', `anullsrc=r=${SAMPLE_RATE}:cl=stereo`);
   if (audio.length) {
-    // amix divides by its input count; the volume filter puts the levels back.
+    // amix divides by the number of inputs still running; every chain is padded with silence
+    // (apad) so none ends before the timeline does, and the volume filter puts the levels back.
     filters.push(`[${silence}:a]${audio.map((a) => `[${a}]`).join('')}amix=inputs=${audio.length + 1}:duration=first:dropout_transition=0,volume=${audio.length + 1}[aout]`);
   } else {
     filters.push(`[${silence}:a]anull[aout]`);
@@ -154,7 +170,7 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
 function audioChain(input: string, label: string, at: number, seconds: number, volume: number, filters: string[]): string {
   const delay = Math.round(at * 1000);
   filters.push(
-    `[${input}]atrim=0:${seconds},asetpts=PTS-STARTPTS,aresample=${SAMPLE_RATE},aformat=channel_layouts=stereo,volume=${volume},adelay=${delay}|${delay}[${label}]`,
+    `[${input}]atrim=0:${seconds},asetpts=PTS-STARTPTS,aresample=${SAMPLE_RATE},aformat=channel_layouts=stereo,volume=${volume},adelay=${delay}|${delay},apad[${label}]`,
   );
   return label;
 }

@@ -1,15 +1,21 @@
 // createRenderer: movie script → MP4 + JPEG thumbnail, for real and small. Never throws for bad
 // input: an unusable source or an FFmpeg failure comes back as a RENDER_FAILED result.
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { meaningfulLine, runFfmpeg } from './ffmpeg.ts';
-import { buildCommand, totalSeconds } from './graph.ts';
+import { buildCommand, ScriptError, totalSeconds } from './graph.ts';
 import { probe } from './probe.ts';
+import { Semaphore } from './semaphore.ts';
 import { resolveSource } from './sources.ts';
 import type { Element, Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } from './types.ts';
 
-export type { Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } from './types.ts';
+export type {
+  AudioElement, Element, Fidelity, ImageElement, MovieScript, Position, RenderOptions, RenderResult, Renderer,
+  RendererStats, Scene, TextElement, VideoElement,
+} from './types.ts';
 export { probe, type ProbeResult } from './probe.ts';
+export { serveFile } from './serve-file.ts';
 export { runningProcesses, setProcessLimit } from './ffmpeg.ts';
 
 export { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../paths.ts';
@@ -18,6 +24,8 @@ import { FIXTURES_DIR } from '../paths.ts';
 export interface RendererOptions {
   outputDir: string;
   fidelity?: Fidelity;
+  /** renders of this renderer running at once; the rest queue (default: one per CPU core) */
+  maxConcurrent?: number;
   /** kill FFmpeg after this long (default 120 s) */
   ffmpegTimeoutMs?: number;
   fetch?: { timeoutMs?: number; maxBytes?: number; allowHosts?: string[] };
@@ -26,13 +34,23 @@ export interface RendererOptions {
 
 const failed = (message: string): RenderResult => ({ ok: false, error: { code: 'RENDER_FAILED', message } });
 
+/** jobId names the output files, so it must not be able to name a path. */
+const SAFE_JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
 export function createRenderer(options: RendererOptions): Renderer {
   const fixturesDir = options.fixturesDir ?? FIXTURES_DIR;
+  // Besides the process-wide FFmpeg limit in ffmpeg.ts: this renderer's own cap on whole renders.
+  const slots = new Semaphore(Math.max(1, Math.floor(options.maxConcurrent ?? cpus().length)));
   return {
+    stats: () => ({ running: slots.active, queued: slots.queued, peakRunning: slots.peakActive }),
     async render(script: MovieScript, { jobId, fidelity = options.fidelity ?? 'light', signal, onProgress }: RenderOptions): Promise<RenderResult> {
-      await mkdir(options.outputDir, { recursive: true });
-      const tmpDir = await mkdtemp(join(options.outputDir, `.src-${jobId}-`));
+      if (typeof jobId !== 'string' || !SAFE_JOB_ID.test(jobId)) return failed('The render could not run: jobId must be 1–128 letters, digits, "-" or "_"');
+      if (!script || !Array.isArray(script.scenes) || script.scenes.length === 0) return failed('Invalid movie script: it needs at least one scene');
+      let tmpDir: string | undefined;
+      let release: (() => void) | undefined;
       try {
+        await mkdir(options.outputDir, { recursive: true });
+        tmpDir = await mkdtemp(join(options.outputDir, `.src-${jobId}-`));
         // Make every source local first, so a bad one is named rather than buried in FFmpeg output.
         const media = script.scenes.flatMap((s) => s.elements ?? []).filter((e): e is Exclude<Element, { type: 'text' }> => e.type !== 'text');
         const paths = new Map<Element, string>();
@@ -56,17 +74,28 @@ export function createRenderer(options: RendererOptions): Renderer {
           paths.set(el, r.path);
         }
         // A clip's sound is mixed in only when it has any (the graph cannot reference a missing stream).
+        try {
+          release = await slots.acquire(signal);
+        } catch {
+          return failed('The render was cancelled');
+        }
         for (const el of media.filter((e) => e.type === 'video')) {
           try {
-            if ((await probe(paths.get(el)!, 15_000)).audio) withAudio.add(el);
-          } catch (err) {
-            return failed(`Source ${el.src} is not readable media: ${(err as Error).message}`);
+            if ((await probe(paths.get(el)!, 15_000, true)).audio) withAudio.add(el);
+          } catch {
+            // Unreadable: FFmpeg below rejects it with its own message, naming the src.
           }
         }
 
         const output = join(options.outputDir, `${jobId}.mp4`);
         const thumbnail = join(options.outputDir, `${jobId}.jpg`);
-        const cmd = buildCommand({ script, fidelity, mediaPath: (e) => paths.get(e)!, hasAudio: (e) => withAudio.has(e), output, thumbnail });
+        let cmd: ReturnType<typeof buildCommand>;
+        try {
+          cmd = buildCommand({ script, fidelity, mediaPath: (e) => paths.get(e)!, hasAudio: (e) => withAudio.has(e), output, thumbnail });
+        } catch (err) {
+          if (err instanceof ScriptError) return failed(`Invalid movie script: ${err.message}`);
+          throw err;
+        }
         const total = totalSeconds(script);
         const run = await runFfmpeg(cmd.args, {
           timeoutMs: options.ffmpegTimeoutMs ?? 120_000,
@@ -100,7 +129,8 @@ export function createRenderer(options: RendererOptions): Renderer {
       } catch (err) {
         return failed(`The render could not run: ${(err as Error).message}`);
       } finally {
-        await rm(tmpDir, { recursive: true, force: true });
+        release?.();
+        if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
       }
     },
   };

@@ -13,9 +13,13 @@ function rate(r: string | undefined): number {
   return d ? n! / d : 0;
 }
 
-/** Probe a file; rejects when ffprobe cannot read it (callers turn that into a render failure). */
-export async function probe(file: string, timeoutMs = 30_000): Promise<ProbeResult> {
-  const r = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', file], { timeoutMs });
+/**
+ * Probe a file; rejects when ffprobe cannot read it (callers turn that into a render failure).
+ * `localOnly` restricts ffprobe to the file protocol (for downloaded, untrusted sources).
+ */
+export async function probe(file: string, timeoutMs = 30_000, localOnly = false): Promise<ProbeResult> {
+  const guard = localOnly ? ['-protocol_whitelist', 'file'] : [];
+  const r = await runFfprobe([...guard, '-print_format', 'json', '-show_format', '-show_streams', file], { timeoutMs });
   if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() || `ffprobe exited with code ${r.code}`);
   const json = JSON.parse(r.stdout) as { format?: { duration?: string; format_name?: string }; streams?: any[] };
   const v = json.streams?.find((s) => s.codec_type === 'video');

@@ -2,13 +2,13 @@
 // downloads with a timeout and a size cap. Fetching is guarded: no files outside fixtures/, no
 // link-local or cloud-metadata addresses (checked on the resolved address, which the connection is
 // then pinned to), loopback always allowed, and an optional allow-list for every other host.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, realpathSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostListed, isLoopback, refusedAddressReason, refusedHostnameReason } from './address-policy.ts';
 
 export interface SourceOptions {
   /** directory whose files may be used by path (`fixtures/media/x.png`, relative to its parent) */
@@ -23,26 +23,19 @@ export interface SourceOptions {
 
 export type Resolved = { ok: true; path: string } | { ok: false; message: string };
 
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'metadata.azure.internal']);
-
-/** Addresses a sandbox must never fetch from: link-local (cloud metadata lives there). */
-export function isForbiddenAddress(address: string): boolean {
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) return v4.startsWith('169.254.') || v4 === '0.0.0.0';
-  const a = address.toLowerCase();
-  return /^fe[89ab]/.test(a) || a === 'fd00:ec2::254' || a === '::';
-}
-
-function isLoopback(host: string, address?: string): boolean {
-  const a = address ?? host;
-  return host === 'localhost' || a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
-}
-
 function fixturePath(src: string, fixturesDir: string): Resolved {
   const root = resolve(fixturesDir);
   const path = src.startsWith('file:') ? fileURLToPath(src) : resolve(root, '..', src);
-  if (!path.startsWith(root + sep)) return { ok: false, message: `Source ${src} is not allowed: only files under fixtures/ can be used by path` };
-  return { ok: true, path };
+  const outside = { ok: false, message: `Source ${src} is not allowed: only files under fixtures/ can be used by path` } as const;
+  if (!path.startsWith(root + sep)) return outside;
+  // A symlink inside fixtures/ must not lead outside it.
+  try {
+    const real = realpathSync(path);
+    if (!real.startsWith(realpathSync(root) + sep)) return outside;
+    return { ok: true, path: real };
+  } catch {
+    return { ok: false, message: `Source ${src} could not be fetched: no such file under fixtures/` };
+  }
 }
 
 function download(url: URL, address: { address: string; family: number }, dest: string, o: SourceOptions): Promise<{ status: number; location?: string }> {
@@ -103,17 +96,20 @@ export async function resolveSource(src: string, name: string, o: SourceOptions)
   const dest = join(o.tmpDir, name);
   for (let hop = 0; hop <= 3; hop++) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (METADATA_HOSTS.has(host.toLowerCase())) return { ok: false, message: `Source ${src} is not allowed: cloud metadata host` };
+    const byName = refusedHostnameReason(host);
+    if (byName) return { ok: false, message: `Source ${src} is not allowed: ${byName}` };
     let address: { address: string; family: number };
     try {
       const all = await lookup(host, { all: true });
-      const bad = all.find((a) => isForbiddenAddress(a.address));
-      if (bad) return { ok: false, message: `Source ${src} is not allowed: ${host} resolves to the link-local/metadata address ${bad.address}` };
+      for (const a of all) {
+        const reason = refusedAddressReason(a.address);
+        if (reason) return { ok: false, message: `Source ${src} is not allowed: ${host} resolves to ${reason.replace(/^\S+ is /, '')} (${a.address})` };
+      }
       address = all[0]!;
     } catch (err) {
       return { ok: false, message: `Source ${src} could not be fetched: cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
     }
-    if (o.allowHosts && !isLoopback(host, address.address) && !o.allowHosts.includes(host)) {
+    if (!hostListed(host, o.allowHosts) && !isLoopback(address.address)) {
       return { ok: false, message: `Source ${src} is not allowed: ${host} is not in the allowed hosts` };
     }
     try {

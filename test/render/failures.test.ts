@@ -5,14 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRenderer, runningProcesses, setProcessLimit, type RenderResult } from '../../src/render/index.ts';
+import { runFfmpeg } from '../../src/render/ffmpeg.ts';
 import { availableParallelism } from 'node:os';
 
 const out = mkdtempSync(join(tmpdir(), 'render-fail-'));
 let server: Server;
 let base = '';
+const requested: string[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    requested.push(req.url ?? '');
+    // An HLS playlist posing as a video: FFmpeg must not follow its segment URL.
+    if (req.url === '/playlist.mp4') return res.end(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2,\n${base}/secret.ts\n#EXT-X-ENDLIST\n`);
     if (req.url === '/missing.png') return res.writeHead(404).end('nope');
     if (req.url === '/page.png') return res.writeHead(200, { 'content-type': 'image/png' }).end('<html><body>not an image</body></html>');
     if (req.url === '/noise.mp4') return res.writeHead(200, { 'content-type': 'video/mp4' }).end(Buffer.alloc(4096, 7));
@@ -68,8 +73,19 @@ describe('bad sources', () => {
   it('files outside fixtures/ and cloud metadata addresses are refused', async () => {
     expect(failure(await renderer.render(withImage('file:///etc/passwd'), { jobId: 'ffile' }))).toMatch(/not allowed: only files under fixtures/);
     expect(failure(await renderer.render(withImage('fixtures/../package.json'), { jobId: 'fdots' }))).toMatch(/not allowed/);
-    expect(failure(await renderer.render(withImage('http://169.254.169.254/latest/meta-data/'), { jobId: 'fmeta' }))).toMatch(/not allowed: .*link-local/);
+    expect(failure(await renderer.render(withImage('http://169.254.169.254/latest/meta-data/'), { jobId: 'fmeta' }))).toMatch(/not allowed: .*metadata address \(169\.254\.169\.254\)/);
     expect(failure(await renderer.render(withImage('http://metadata.google.internal/x.png'), { jobId: 'fgce' }))).toMatch(/not allowed/);
+  });
+
+  it('IPv4-mapped IPv6 spellings of refused addresses are refused too', async () => {
+    expect(failure(await renderer.render(withImage('http://[::ffff:169.254.169.254]/x.png'), { jobId: 'fmapped' }))).toMatch(/not allowed: .*metadata/);
+    expect(failure(await renderer.render(withImage('http://[fe80::1]/x.png'), { jobId: 'fll6' }))).toMatch(/not allowed: .*link-local/);
+  });
+
+  it('a downloaded playlist cannot make FFmpeg fetch URLs itself', async () => {
+    const m = failure(await renderer.render(withImage(`${base}/playlist.mp4`), { jobId: 'fhls' }));
+    expect(m).toMatch(/^FFmpeg exited with code \d+: /);
+    expect(requested).not.toContain('/secret.ts');
   });
 
   it('an allow-list refuses other hosts but always lets loopback through', async () => {
@@ -79,11 +95,50 @@ describe('bad sources', () => {
   });
 });
 
+describe('bad scripts', () => {
+  it('a colour that is not hex cannot inject filters into the graph', async () => {
+    const bg = await renderer.render({ scenes: [{ duration: 0.5, background: '#000000,drawbox' }] }, { jobId: 'fcolour' });
+    expect(failure(bg)).toMatch(/^Invalid movie script: "#000000,drawbox" is not a #rgb or #rrggbb colour/);
+    const text = await renderer.render({ scenes: [{ duration: 0.5, elements: [{ type: 'text', text: 'x', color: "white';movie=/etc/passwd" }] }] }, { jobId: 'fcolour2' });
+    expect(failure(text)).toMatch(/^Invalid movie script: .* is not a #rgb or #rrggbb colour/);
+  });
+
+  it('a jobId that could name a path, or a script without scenes, fails without touching disk', async () => {
+    expect(failure(await renderer.render(withImage('fixtures/media/testpattern.png'), { jobId: '../escape' }))).toMatch(/jobId/);
+    expect(failure(await renderer.render({ scenes: [] }, { jobId: 'fnoscenes' }))).toMatch(/at least one scene/);
+    expect(failure(await renderer.render(null as never, { jobId: 'fnull' }))).toMatch(/at least one scene/);
+  });
+});
+
 describe('FFmpeg runs', () => {
   it('are killed when they pass their time limit', async () => {
     const slow = createRenderer({ outputDir: out, ffmpegTimeoutMs: 50, fidelity: 'full' });
     const m = failure(await slow.render({ width: 1920, height: 1080, scenes: [{ duration: 60 }] }, { jobId: 'ftimeout' }));
     expect(m).toMatch(/stopped after 50 ms/);
+    expect(runningProcesses()).toBe(0);
+  });
+
+  it('the spawn wrapper SIGKILLs a process that passes its timeout', async () => {
+    const t0 = Date.now();
+    const r = await runFfmpeg(['-loglevel', 'error', '-f', 'lavfi', '-i', 'nullsrc=s=64x64', '-f', 'null', '-'], { timeoutMs: 300 });
+    expect(r.timedOut).toBe(true);
+    expect(r.code).toBeNull();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  it("a renderer's maxConcurrent holds: two renders with maxConcurrent 1 never overlap", async () => {
+    const one = createRenderer({ outputDir: out, maxConcurrent: 1 });
+    const script = { width: 160, height: 90, scenes: [{ duration: 0.5 }] };
+    const pending = [one.render(script, { jobId: 'mc0' }), one.render(script, { jobId: 'mc1' })];
+    // Wait (bounded) until both have reached the semaphore: one holds the slot, one queues.
+    for (let i = 0; i < 500 && one.stats().queued === 0; i++) await new Promise((r) => setTimeout(r, 1));
+    expect(one.stats()).toMatchObject({ running: 1, queued: 1 });
+    const results = await Promise.all(pending);
+    expect(results.every((x) => x.ok)).toBe(true);
+    expect(one.stats()).toEqual({ running: 0, queued: 0, peakRunning: 1 });
+    const two = createRenderer({ outputDir: out, maxConcurrent: 2 });
+    await Promise.all([0, 1, 2].map((i) => two.render(script, { jobId: `mt${i}` })));
+    expect(two.stats().peakRunning).toBe(2);
   });
 
   it('never run more than the process limit at once; the rest queue', async () => {
