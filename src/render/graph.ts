@@ -90,9 +90,18 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
   };
   const audio: string[] = [];
 
-  let offset = 0;
+  // Scene boundaries sit on whole frames of the cumulative timeline, so scenes (and the audio
+  // placed by `offset`) do not drift by up to a frame per scene when durations are not whole frames.
+  let elapsed = 0;
+  let startFrame = 0;
   const sceneLabels = script.scenes.map((scene, si) => {
-    const bg = addInput('-f', 'lavfi', '-i', `color=c=${ffColour(scene.background, '#000000')}:s=${g.width}x${g.height}:r=${g.fps}:d=${scene.duration}`);
+    elapsed += scene.duration;
+    const frames = Math.max(1, Math.round(elapsed * g.fps) - startFrame);
+    const offset = startFrame / g.fps;
+    startFrame += frames;
+    // `color` emits frames while t < d: half a frame short of the end gives exactly `frames`.
+    const d = ((frames - 0.5) / g.fps).toFixed(6);
+    const bg = addInput('-f', 'lavfi', '-i', `color=c=${ffColour(scene.background, '#000000')}:s=${g.width}x${g.height}:r=${g.fps}:d=${d}`);
     let current = `${bg}:v`;
     (scene.elements ?? []).forEach((el, ei) => {
       const next = `s${si}e${ei}`;
@@ -130,7 +139,6 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
       }
       current = next;
     });
-    offset += scene.duration;
     return current;
   });
 

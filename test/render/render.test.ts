@@ -84,3 +84,16 @@ describe('createRenderer', () => {
     expect(seen[seen.length - 1]).toBe(100);
   });
 });
+
+describe('scene timing', () => {
+  it('scene boundaries stay on the cumulative timeline when durations are not whole frames', { timeout: 30_000 }, async () => {
+    // Eight 0.25 s scenes at 10 fps: 2.5 frames each. Rounding every scene up would push the last
+    // one to start at 2.1 s and cut it off; on the cumulative timeline it starts at 1.8 s.
+    const colours = ['#000000', '#ffffff', '#000000', '#ffffff', '#000000', '#ffffff', '#000000', '#ff0000'];
+    const r = ok(await renderer.render({ width: 160, height: 90, fps: 10, scenes: colours.map((background) => ({ duration: 0.25, background })) }, { jobId: 'timing' }));
+    const info = await probe(r.file);
+    expect(Math.abs(info.durationSeconds - 2)).toBeLessThanOrEqual(0.1);
+    const last = await frameAt(r.file, 1.9, 160);
+    expect(near(last(80, 45), [255, 0, 0], 40)).toBe(true);
+  });
+});
