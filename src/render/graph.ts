@@ -113,20 +113,27 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
         );
       } else if (el.type === 'image' || el.type === 'video') {
         const isVideo = el.type === 'video';
-        const start = isVideo ? (el.start ?? 0) : 0;
-        const play = isVideo ? Math.min(el.duration ?? scene.duration, scene.duration) : 0;
-        const idx = isVideo ? addInput('-ss', String(start), '-t', String(play), ...LOCAL_ONLY, '-i', o.mediaPath(el)) : addInput(...LOCAL_ONLY, '-i', o.mediaPath(el));
+        // A clip's `start` is where in the scene it begins (as for audio); it plays from the clip's
+        // beginning for `duration` seconds or until the scene ends.
+        const start = isVideo ? Math.min(Math.max(0, el.start ?? 0), scene.duration) : 0;
+        const play = isVideo ? Math.max(0, Math.min(el.duration ?? scene.duration, scene.duration - start)) : 0;
+        if (isVideo && play <= 0) return;
+        const idx = isVideo ? addInput('-t', play.toFixed(6), ...LOCAL_ONLY, '-i', o.mediaPath(el)) : addInput(...LOCAL_ONLY, '-i', o.mediaPath(el));
         const size = el.width || el.height
           ? `scale=${el.width ? Math.max(2, Math.round(el.width * g.scale)) : -2}:${el.height ? Math.max(2, Math.round(el.height * g.scale)) : -2}`
-          : // No size given: its natural size in requested pixels, never larger than the frame.
-            `scale=w='min(${g.width},iw*${g.scale.toFixed(6)})':h='min(${g.height},ih*${g.scale.toFixed(6)})':force_original_aspect_ratio=decrease`;
-        const timing = isVideo ? `,fps=${g.fps},setpts=PTS-STARTPTS` : '';
+          : isVideo
+            ? // No size given: a clip is scaled to fit the frame.
+              `scale=${g.width}:${g.height}:force_original_aspect_ratio=decrease`
+            : // An image keeps its natural size in requested pixels, never larger than the frame.
+              `scale=w='min(${g.width},iw*${g.scale.toFixed(6)})':h='min(${g.height},ih*${g.scale.toFixed(6)})':force_original_aspect_ratio=decrease`;
+        const timing = isVideo ? `,fps=${g.fps},setpts=PTS-STARTPTS+${start.toFixed(6)}/TB` : '';
         filters.push(`[${idx}:v]${size}${timing},format=yuva420p[m${next}]`);
         const { x, y } = place(el.position, margin, { W: 'main_w', H: 'main_h', w: 'overlay_w', h: 'overlay_h' });
-        // Images hold their frame for the whole scene; a clip that ends early just disappears.
-        filters.push(`[${current}][m${next}]overlay=x=${x}:y=${y}:eof_action=${isVideo ? 'pass' : 'repeat'}[${next}]`);
+        // Images hold their frame for the whole scene; a clip shows only while it plays.
+        const when = isVideo ? `:enable='between(t,${start.toFixed(6)},${(start + play).toFixed(6)})'` : '';
+        filters.push(`[${current}][m${next}]overlay=x=${x}:y=${y}:eof_action=${isVideo ? 'pass' : 'repeat'}${when}[${next}]`);
         if (isVideo && (el.volume ?? 1) > 0 && o.hasAudio(el)) {
-          audio.push(audioChain(`${idx}:a`, `a${next}`, offset, play, el.volume ?? 1, filters));
+          audio.push(audioChain(`${idx}:a`, `a${next}`, offset + start, play, el.volume ?? 1, filters));
         }
       } else {
         const start = Math.min(el.start ?? 0, scene.duration);

@@ -9,6 +9,11 @@ export type Position =
 
 export interface TextElement { type: 'text'; text: string; font_size?: number; color?: string; position?: Position }
 export interface ImageElement { type: 'image'; src: string; position?: Position; width?: number; height?: number }
+/**
+ * `start`: seconds into the scene at which the clip (or sound) begins; `duration`: seconds to play,
+ * cut at the scene's end; `volume`: gain (1 = unchanged). A clip without width/height is scaled to
+ * fit the frame (the spec's VideoElement has no size; the renderer accepts one).
+ */
 export interface VideoElement { type: 'video'; src: string; start?: number; duration?: number; volume?: number; position?: Position; width?: number; height?: number }
 export interface AudioElement { type: 'audio'; src: string; start?: number; duration?: number; volume?: number }
 export type Element = TextElement | ImageElement | VideoElement | AudioElement;

@@ -58,7 +58,7 @@ describe('createRenderer', () => {
     const px1 = await frameAt(r.file, 0.5, 640);
     expect(near(px1(10, 350), [0x1e, 0x3a, 0x8a])).toBe(true);
     expect(near(px1(320, 180), [255, 255, 255])).toBe(true);
-    const px2 = await frameAt(r.file, 2.2, 640);
+    const px2 = await frameAt(r.file, 2.6, 640); // after the 1 s clip (which fills the frame) has ended
     expect(near(px2(600, 20), [0xb9, 0x1c, 0x1c])).toBe(true);
     expect(near(px2(320, 180), [0xb9, 0x1c, 0x1c])).toBe(true);
 
@@ -95,5 +95,19 @@ describe('scene timing', () => {
     expect(Math.abs(info.durationSeconds - 2)).toBeLessThanOrEqual(0.1);
     const last = await frameAt(r.file, 1.9, 160);
     expect(near(last(80, 45), [255, 0, 0], 40)).toBe(true);
+  });
+});
+
+describe('video elements', () => {
+  it('a clip starts at its offset into the scene, fills the frame, and is gone when it ends', { timeout: 30_000 }, async () => {
+    const r = ok(await renderer.render({
+      width: 160, height: 90, fps: 10,
+      scenes: [{ duration: 2, background: '#ff0000', elements: [{ type: 'video', src: 'fixtures/media/clip-2s.mp4', start: 0.5, duration: 1 }] }],
+    }, { jobId: 'clip' }));
+    const isBackground = async (t: number) => near((await frameAt(r.file, t, 160))(80, 80), [255, 0, 0], 40);
+    expect(await isBackground(0.2)).toBe(true); // before the clip
+    expect(await isBackground(1.0)).toBe(false); // the clip covers the frame
+    expect(await isBackground(1.8)).toBe(true); // after it
+    expect((await probe(r.file)).audio?.codec).toBe('aac');
   });
 });
