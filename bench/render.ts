@@ -24,6 +24,11 @@ const script: MovieScript = {
 
 const out = mkdtempSync(join(tmpdir(), 'bench-render-'));
 const renderer = createRenderer({ outputDir: out });
+/** "N-47683-g0e8eb07980-static" from the first line of `ffmpeg -version`. */
+function ffmpegVersion(): string {
+  const first = spawnSync(FFMPEG, ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+  return /version (\S+)/.exec(first)?.[1] ?? 'unknown';
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -48,7 +53,7 @@ async function main() {
   const wallMs = median(ours);
   const result = {
     at: new Date().toISOString(),
-    machine: machine(),
+    machine: { ...machine(), ffmpeg: ffmpegVersion() },
     script: { requested: '1920x1080', scenes: 3, seconds: 10, elements: ['text', 'image', 'audio'] },
     output: { width: info.video?.width, height: info.video?.height, durationSeconds: info.durationSeconds, audio: info.audio?.codec },
     runs: RUNS,
