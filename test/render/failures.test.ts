@@ -118,6 +118,14 @@ describe('FFmpeg runs', () => {
     expect(runningProcesses()).toBe(0);
   });
 
+  it('an aborted render stops FFmpeg and comes back as a cancelled failure', async () => {
+    const ac = new AbortController();
+    const pending = createRenderer({ outputDir: out, fidelity: 'full' }).render({ width: 1920, height: 1080, scenes: [{ duration: 60 }] }, { jobId: 'fabort', signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    expect(failure(await pending)).toMatch(/cancelled/);
+    expect(runningProcesses()).toBe(0);
+  });
+
   it('the spawn wrapper SIGKILLs a process that passes its timeout', async () => {
     const t0 = Date.now();
     const r = await runFfmpeg(['-loglevel', 'error', '-f', 'lavfi', '-i', 'nullsrc=s=64x64', '-f', 'null', '-'], { timeoutMs: 300 });
