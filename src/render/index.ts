@@ -15,7 +15,6 @@ export type {
   RendererStats, Scene, TextElement, VideoElement,
 } from './types.ts';
 export { probe, type ProbeResult } from './probe.ts';
-export { serveFile } from './serve-file.ts';
 export { runningProcesses, setProcessLimit } from './ffmpeg.ts';
 
 export { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../paths.ts';

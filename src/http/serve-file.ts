@@ -1,7 +1,6 @@
 /**
- * Serves a rendered file over HTTP with single-range support, so a browser `<video>` can seek.
- * Plain node:http types, and the same signature as src/http/files.ts's `serve` hook, so the
- * engine can mount it wherever it likes. Conditional requests (ETag, If-Range) come for free.
+ * Serves one file over HTTP with single-range support, so a browser `<video>` can seek, and
+ * conditional requests (ETag, If-Range, If-None-Match). Used by the /files route (files.ts).
  */
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -10,9 +9,13 @@ import { extname } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
   '.png': 'image/png',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.json': 'application/json',
 };
 
 type Range = { start: number; end: number } | 'unsatisfiable' | null;
