@@ -10,10 +10,15 @@ import { isLoopbackHost } from './sandbox-context.ts';
 const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
-                          [--seed 42] [--admin-token TOKEN]
+                          [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
+
+function fidelityOf(text: string | undefined): 'light' | 'full' | undefined {
+  if (text === undefined || text === 'light' || text === 'full') return text;
+  throw new Error(`invalid --fidelity ${text}: use light or full`);
+}
 
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -28,6 +33,8 @@ async function serve(argv: string[]): Promise<void> {
       accounts: { type: 'string' },
       seed: { type: 'string' },
       'admin-token': { type: 'string' },
+      fidelity: { type: 'string' },
+      'allow-host': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,6 +61,7 @@ async function serve(argv: string[]): Promise<void> {
     clock: { mode: (values.clock as ClockMode) ?? 'real', scale: values['clock-scale'] ? Number(values['clock-scale']) : undefined },
     seed,
     adminToken,
+    jobs: { renderFidelity: fidelityOf(values.fidelity), sourceHosts: values['allow-host'] },
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];

@@ -40,6 +40,10 @@ export interface JobSettings {
   webhookTimeoutMs?: number;
   /** webhook deliveries kept per account; default 200 */
   webhookHistoryLimit?: number;
+  /** render size: 'light' (long side ≤ 640 px, fast preset; default) or 'full' (the requested size) */
+  renderFidelity?: 'light' | 'full';
+  /** when set, remote media sources must be on these hosts (loopback is always allowed) */
+  sourceHosts?: string[];
 }
 
 export interface ApiInstance {

@@ -59,7 +59,7 @@ export const phantomflow: ApiModule = {
       accounts,
       clock,
       faults,
-      renderer: createRenderer({ outputDir: dataDir }),
+      renderer: createRenderer({ outputDir: dataDir, fidelity: settings.renderFidelity, fetch: { allowHosts: settings.sourceHosts } }),
       billing: new RenderBilling(pricing, ledger, accounts),
       webhooks,
       pool: new WorkPool(settings.workConcurrency ?? 2),
