@@ -180,9 +180,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     mkdirSync(apiDataDir, { recursive: true });
     if (!policy.control) fileRoots.set(policy.id, { policy, dir: apiDataDir });
     const ledger = new CreditLedger(() => clock.now());
+    const validators = new Validators(spec);
     const modules = { ...apiModules, ...options.modules };
     const instance =
-      modules[policy.id]?.create({ spec, accounts, clock, ledger, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };
+      modules[policy.id]?.create({ spec, accounts, clock, ledger, validators, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };
     instances.push(instance);
     const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
     if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
@@ -194,7 +195,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       ledger,
       instance,
       limiter: new FixedWindowLimiter(policy.rateLimit.windowSeconds, () => clock.now()),
-      validators: new Validators(spec),
+      validators,
       handlers: instance.handlers,
       mocker: new SpecMocker(spec),
       cors: corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']),

@@ -9,6 +9,7 @@ import type { SandboxContext } from '../sandbox-context.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
 import type { AccountStore } from '../policy/accounts.ts';
 import type { CreditLedger } from '../policy/credits.ts';
+import type { Validators } from '../http/validate.ts';
 import type { ApiSpec } from '../spec/load.ts';
 
 export interface ModuleEnv {
@@ -16,6 +17,8 @@ export interface ModuleEnv {
   accounts: AccountStore;
   clock: SandboxClock;
   ledger: CreditLedger;
+  /** the spec's compiled validators, for values a module builds itself (a filled-in template) */
+  validators: Validators;
   /** where lifecycles and webhook delivery ask for injected faults */
   faults: FaultHooks;
   /** directory for files this API produces (renders, thumbnails); served at /files/<api id>/ */

@@ -40,8 +40,3 @@ export interface FaultHooks {
   pipeline(query: PipelineFaultQuery): PipelineFault | undefined;
   webhook(query: WebhookFaultQuery): WebhookFault | undefined;
 }
-
-export const noFaults: FaultHooks = {
-  pipeline: () => undefined,
-  webhook: () => undefined,
-};

@@ -155,6 +155,11 @@ export class Validators {
     return undefined;
   }
 
+  /** The body validation style of one operation (its `x-sandbox-validation`, else the API's). */
+  styleOf(operationId: string): ValidationStyle {
+    return styleFor(this.spec, this.spec.operation(operationId));
+  }
+
   /** Validate a value against a component schema (e.g. a filled-in template against MovieScript). */
   checkSchema(ref: string, value: unknown, style: ValidationStyle, root = 'body'): void {
     const check = this.bodyAjv.getSchema(this.baseId + ref) ?? this.bodyAjv.compile({ $ref: this.baseId + ref });
@@ -205,19 +210,4 @@ export class Validators {
       },
     };
   }
-}
-
-/** The body validation style of one operation (its `x-sandbox-validation`, else the API's). */
-export function validationStyleOf(spec: ApiSpec, operationId: string): ValidationStyle {
-  return styleFor(spec, spec.operation(operationId));
-}
-
-/**
- * A validator for one component schema (`#/components/schemas/MovieScript`), for values an API
- * module builds itself (a filled-in template): compiled on first use, throwing the API's
- * validation error in `style`.
- */
-export function schemaValidator(spec: ApiSpec, ref: string, style: ValidationStyle): (value: unknown) => void {
-  let validators: Validators | undefined;
-  return (value) => (validators ??= new Validators(spec)).checkSchema(ref, value, style);
 }

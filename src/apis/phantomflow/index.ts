@@ -8,7 +8,6 @@
 //   billing.ts       estimate, reservation, settlement, refund
 import type { ApiModule } from '../module.ts';
 import { FILES_PREFIX } from '../../http/files.ts';
-import { schemaValidator, validationStyleOf } from '../../http/validate.ts';
 import { WorkPool } from '../../jobs/pool.ts';
 import { durationPricingFrom } from '../../policy/pricing.ts';
 import { bundleSchema, resolvePointer } from '../../spec/refs.ts';
@@ -27,7 +26,7 @@ const OWN_CODES = ['NOT_FOUND', 'FORBIDDEN', 'TEMPLATE_NOT_FOUND', 'INSUFFICIENT
 
 export const phantomflow: ApiModule = {
   id: 'phantomflow',
-  create({ spec, accounts, clock, ledger, faults, dataDir, settings = {} }) {
+  create({ spec, accounts, clock, ledger, validators, faults, dataDir, settings = {} }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`phantomflow: the spec's catalogue lacks ${missing.join(', ')}`);
@@ -77,7 +76,7 @@ export const phantomflow: ApiModule = {
         ...renderHandlers({
           jobs,
           templates,
-          validateScript: schemaValidator(spec, MOVIE_SCRIPT, validationStyleOf(spec, 'submitRender')),
+          validateScript: (script) => validators.checkSchema(MOVIE_SCRIPT, script, validators.styleOf('submitRender')),
           unresolvedCode: policy.validation.body.code,
         }),
         ...jobs.handlers(),
