@@ -177,8 +177,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const { policy } = spec;
     const accounts = new AccountStore(policy, fixtures[policy.id] ?? [], () => clock.now());
     const apiDataDir = join(dataDir, policy.id);
-    mkdirSync(apiDataDir, { recursive: true });
-    if (!policy.control) fileRoots.set(policy.id, { policy, dir: apiDataDir });
+    if (!policy.control) {
+      mkdirSync(apiDataDir, { recursive: true });
+      fileRoots.set(policy.id, { policy, dir: apiDataDir });
+    }
     const ledger = new CreditLedger(() => clock.now());
     const validators = new Validators(spec);
     const modules = { ...apiModules, ...options.modules };
