@@ -4,8 +4,15 @@ import type { ResponseRecord } from '../http/pipeline.ts';
 
 export const DEFAULT_LOG_SIZE = 1000;
 
-export interface LoggedRequest extends ResponseRecord {
+/** A logged request as the control API shows it: numbered, time as ISO, the key as shown. */
+export interface LoggedRequest extends Omit<ResponseRecord, 'at'> {
   seq: number;
+  at: string;
+}
+
+interface Entry {
+  seq: number;
+  record: ResponseRecord;
 }
 
 export interface RequestFilter {
@@ -20,7 +27,7 @@ export interface RequestFilter {
 }
 
 export class RequestLog {
-  private ring: (LoggedRequest | undefined)[];
+  private ring: (Entry | undefined)[];
   private next = 0;
   private seq = 0;
 
@@ -33,20 +40,29 @@ export class RequestLog {
     this.ring = new Array(capacity);
   }
 
-  record(r: ResponseRecord): void {
-    const entry: LoggedRequest = { seq: ++this.seq, ...r, ...(r.key !== undefined ? { key: this.showKey(r.api, r.key) } : {}) };
-    this.ring[this.next] = entry;
+  // Recording is on every request's path, so it only stores; list() does the formatting.
+  record(record: ResponseRecord): void {
+    this.ring[this.next] = { seq: ++this.seq, record };
     this.next = (this.next + 1) % this.capacity;
+  }
+
+  private view({ seq, record }: Entry): LoggedRequest {
+    return { seq, ...record, at: new Date(record.at).toISOString(), key: record.key === undefined ? undefined : this.showKey(record.api, record.key) };
   }
 
   /** Newest first. */
   list(filter: RequestFilter = {}): LoggedRequest[] {
-    const out: LoggedRequest[] = [];
+    return this.entries(filter).map((e) => this.view(e));
+  }
+
+  private entries(filter: RequestFilter = {}): Entry[] {
+    const out: Entry[] = [];
     const limit = filter.limit ?? this.capacity;
     const status = filter.status === undefined ? undefined : String(filter.status).toLowerCase();
     for (let i = 1; i <= this.capacity && out.length < limit; i++) {
-      const e = this.ring[(this.next - i + this.capacity) % this.capacity];
-      if (!e) break;
+      const entry = this.ring[(this.next - i + this.capacity) % this.capacity];
+      if (!entry) break;
+      const e = entry.record;
       if (filter.api !== undefined && e.api !== filter.api) continue;
       if (filter.key !== undefined && e.key !== filter.key) continue;
       if (filter.operationId !== undefined && e.operationId !== filter.operationId) continue;
@@ -55,7 +71,7 @@ export class RequestLog {
         const s = e.status === null ? 'none' : String(e.status);
         if (/^\dxx$/.test(status) ? s[0] !== status[0] || s === 'none' : s !== status) continue;
       }
-      out.push(e);
+      out.push(entry);
     }
     return out;
   }
@@ -71,14 +87,14 @@ export class RequestLog {
   }
 
   /** Forget everything, or the entries a predicate selects. */
-  clear(which?: (e: LoggedRequest) => boolean): void {
+  clear(which?: (e: ResponseRecord) => boolean): void {
     if (!which) {
       this.ring = new Array(this.capacity);
       this.next = 0;
       this.seq = 0;
       return;
     }
-    const kept = this.list().reverse().filter((e) => !which(e));
+    const kept = this.entries().reverse().filter((e) => !which(e.record));
     this.ring = new Array(this.capacity);
     kept.forEach((e, i) => (this.ring[i] = e));
     this.next = kept.length % this.capacity;

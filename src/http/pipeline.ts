@@ -49,8 +49,8 @@ export interface RequestFaultPlanner {
 /** One finished request, emitted once when its response is complete or its connection is gone. */
 export interface ResponseRecord {
   requestId: string;
-  /** sandbox time the request arrived (ISO) */
-  at: string;
+  /** sandbox time the request arrived (ms since the epoch) */
+  at: number;
   method: string;
   path: string;
   api: string;
@@ -151,7 +151,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
     let errorCode: string | undefined;
 
     if (onResponse) {
-      const at = new Date(now()).toISOString();
+      // Cheap on the hot path: a fixed-shape record of numbers and references; consumers format.
+      const at = now();
       res.once('close', () => {
         onResponse({
           requestId,
@@ -160,12 +161,12 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
           path: url.pathname,
           api: policy.id,
           control: policy.control,
-          ...(route.kind === 'match' ? { operationId: route.op.operationId } : {}),
-          ...(key !== undefined ? { key } : {}),
+          operationId: route.kind === 'match' ? route.op.operationId : undefined,
+          key,
           status: res.headersSent ? res.statusCode : null,
-          ...(errorCode ? { errorCode } : {}),
+          errorCode,
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
-          ...(fault?.applied.length ? { faults: fault.applied } : {}),
+          faults: fault?.applied.length ? fault.applied : undefined,
         });
       });
     }
