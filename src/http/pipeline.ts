@@ -15,9 +15,9 @@ import { authenticate } from '../policy/auth.ts';
 import type { FixedWindowLimiter } from '../policy/rate-limit.ts';
 import type { ApiSpec } from '../spec/load.ts';
 import type { Operation } from '../spec/operations.ts';
-import { describeWindow } from '../spec/limit-wording.ts';
 import { readOperationBody } from './body.ts';
 import { ApiError, PlainApiError, renderError } from './errors.ts';
+import { countRequest, limitExceeded, limitOf, rateHeaders } from './rate-limit-stage.ts';
 import type { Handler } from './handler.ts';
 import { MockUnavailable, type SpecMocker } from './mock.ts';
 import { preflightHeaders, sendJson } from './respond.ts';
@@ -112,21 +112,6 @@ function queryOf(search: URLSearchParams): Record<string, string | string[]> {
   return out;
 }
 
-function rateHeaders(api: ApiRuntime, decision: { limit: number; remaining: number; reset: number }): Record<string, string> {
-  const h = api.spec.policy.rateLimit.headers;
-  return { [h.limit]: String(decision.limit), [h.remaining]: String(decision.remaining), [h.reset]: String(decision.reset) };
-}
-
-function limitExceeded(api: ApiRuntime, decision: { limit: number; retryAfter: number }, windowSeconds: number): Error {
-  const { exceeded, headers } = api.spec.policy.rateLimit;
-  const retry = { [headers.retryAfter]: String(decision.retryAfter) };
-  const wording = describeWindow(decision.limit, windowSeconds);
-  if (exceeded.form === 'string' || !exceeded.code) {
-    return new PlainApiError(429, (exceeded.template ?? 'Rate limit exceeded: {limit}').replace('{limit}', wording), retry);
-  }
-  return new ApiError(exceeded.code, `Rate limit exceeded: ${wording}. Retry after ${decision.retryAfter} s.`, { headers: retry });
-}
-
 function headerValue(v: string | string[] | undefined): string | undefined {
   const s = (Array.isArray(v) ? v[0] : v)?.trim();
   return s ? s : undefined;
@@ -182,9 +167,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       if (method === 'options') {
         const allow = router.methodsAt(url.pathname);
         if (allow.length) {
-          const preflightLimit = policy.plans.catalogue[policy.plans.default]!.requestsPerMinute;
-          const peek = api.limiter.peek(`addr:${req.socket.remoteAddress}`, preflightLimit);
-          send(204, { ...headers, ...rateHeaders(api, peek), ...preflightHeaders(allow, req.headers['access-control-request-headers'] as string | undefined) }, undefined);
+          const peek = api.limiter.peek(`addr:${req.socket.remoteAddress}`, limitOf(policy, api.accounts, undefined));
+          send(204, { ...headers, ...rateHeaders(policy, peek), ...preflightHeaders(allow, req.headers['access-control-request-headers'] as string | undefined) }, undefined);
           return;
         }
       }
@@ -193,18 +177,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       const auth = op?.scopes === null ? {} : authenticate(policy, api.accounts, req.headers[policy.auth.header], op?.scopes ?? []);
       const account: Account | undefined = auth.account;
 
-      // Rate limit: the account's bucket when the key identifies one, else the client address's.
-      const limit = account ? api.accounts.limitsOf(account).requestsPerMinute : policy.plans.catalogue[policy.plans.default]!.requestsPerMinute;
-      const decision = api.limiter.consume(account ? `key:${account.key}` : `addr:${req.socket.remoteAddress}`, limit);
-      Object.assign(headers, rateHeaders(api, decision));
-      if (!decision.allowed) throw limitExceeded(api, decision, policy.rateLimit.windowSeconds);
-      // A route limit ("10 per 1 day") counts on top; its headers are the ones the caller sees.
-      const routeLimit = op && account ? op.routeLimits[account.plan] : undefined;
-      if (routeLimit) {
-        const d = api.limiter.consume(`route:${op!.operationId}:key:${account!.key}`, routeLimit.limit, routeLimit.windowSeconds);
-        Object.assign(headers, rateHeaders(api, d));
-        if (!d.allowed) throw limitExceeded(api, d, routeLimit.windowSeconds);
-      }
+      const decision = countRequest(api, op, account, req.socket.remoteAddress, headers);
 
       // Faults: after the rate limit (so injected answers carry its headers and count in the
       // window), before anything else can answer. Never on a control API.
@@ -215,7 +188,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
           op,
           account,
           retryAfter: decision.retryAfter,
-          rateLimited: () => limitExceeded(api, decision, policy.rateLimit.windowSeconds),
+          rateLimited: () => limitExceeded(policy, decision, policy.rateLimit.windowSeconds),
           method,
           path: url.pathname,
           key,
