@@ -118,6 +118,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 }
 
 export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, onResponse, now = Date.now, validateResponses = false }: PipelineOptions) {
+  const served = router.served((a) => a.spec.policy.id);
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = splitUrl(req.url ?? '/');
@@ -203,7 +204,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       }
 
       if (route.kind === 'not-found') {
-        throw new ApiError(policy.errors.routeNotFound, `No route for ${method.toUpperCase()} ${url.pathname}.`);
+        const where = route.owned ? '' : ` This sandbox serves ${served}.`;
+        throw new ApiError(policy.errors.routeNotFound, `No route for ${method.toUpperCase()} ${url.pathname}.${where}`);
       }
       if (route.kind === 'method-not-allowed') {
         throw new ApiError(policy.errors.methodNotAllowed, `Method ${method.toUpperCase()} is not allowed on ${url.pathname}; allowed: ${route.allow.join(', ')}.`, {

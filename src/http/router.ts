@@ -15,7 +15,8 @@ interface CompiledRoute<A> {
 export type RouteResult<A> =
   | { kind: 'match'; api: A; op: Operation; params: Record<string, string> }
   | { kind: 'method-not-allowed'; api: A; allow: string[] }
-  | { kind: 'not-found'; api: A };
+  /** owned: the path lies under the API's prefix (else no API claims it and the first answers) */
+  | { kind: 'not-found'; api: A; owned: boolean };
 
 function compile(template: string): { regex: RegExp; names: string[]; literals: number } {
   const names: string[] = [];
@@ -48,6 +49,11 @@ export class Router<A extends { prefix: string }> {
     this.routes.sort((a, b) => b.api.prefix.length - a.api.prefix.length || b.literals - a.literals);
   }
 
+  /** Where each API is served, for 404s outside every API ("/api (phantomflow), …"). */
+  served(describe: (api: A) => string): string {
+    return [...this.apis].reverse().map((a) => `${a.prefix} (${describe(a)})`).join(', ');
+  }
+
   /** The API that owns a path (for envelopes of unknown routes); the first loaded when none does. */
   owner(path: string): A {
     return this.apis.find((a) => path === a.prefix || path.startsWith(a.prefix.endsWith('/') ? a.prefix : a.prefix + '/')) ?? this.apis[this.apis.length - 1]!;
@@ -73,7 +79,7 @@ export class Router<A extends { prefix: string }> {
       if (r.op.method === 'get') allow.add('HEAD');
     }
     if (allow.size) return { kind: 'method-not-allowed', api: owner, allow: [...allow, 'OPTIONS'] };
-    return { kind: 'not-found', api: owner };
+    return { kind: 'not-found', api: owner, owned: path === owner.prefix || path.startsWith(owner.prefix + '/') };
   }
 
   /** Methods served at a path (for CORS preflight and OPTIONS). */

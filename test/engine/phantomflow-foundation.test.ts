@@ -100,6 +100,12 @@ describe('routes', () => {
     }
   });
 
+  it('a path outside every API says where the APIs are', async () => {
+    const r = await call(sb.url, 'GET', '/', { headers: h });
+    expect(r.status).toBe(404);
+    expect(r.body.error.message).toContain('/api (phantomflow), /api/v1 (sketchpen), /__sandbox (sandbox-admin)');
+  });
+
   it('known path, wrong method → 405 enveloped with an Allow header', async () => {
     const r = await call(sb.url, 'DELETE', '/api/jobs', { headers: h });
     expect(r.status).toBe(405);
