@@ -123,6 +123,24 @@ export const sandboxAdmin: ApiModule = {
         },
       }),
 
+      listSpecs: ({ baseUrl }) => ({
+        status: 200,
+        body: {
+          data: [...sandbox.apis().map((a) => a.spec), spec].map((sp) => ({
+            id: sp.policy.id,
+            title: String(sp.doc.info?.title ?? ''),
+            version: String(sp.doc.info?.version ?? ''),
+            url: `${baseUrl}/__sandbox/specs/${sp.policy.id}`,
+          })),
+        },
+      }),
+
+      // The document as served here: `servers` point at this sandbox (its mount included).
+      getSpec: ({ params, baseUrl }) => {
+        const served = params.api === spec.policy.id ? spec : runtimeOf(params.api!).spec;
+        return { status: 200, body: { ...served.doc, servers: [{ url: `${baseUrl}${served.mount}`, description: 'this sandbox' }] } };
+      },
+
       resetSandbox: ({ body }) => {
         const scope = (body ?? {}) as { api?: string; key?: string };
         if (scope.api !== undefined) runtimeOf(scope.api);

@@ -279,3 +279,24 @@ describe('the control API’s spec', () => {
     expect(count).toBeGreaterThan(20);
   });
 });
+
+describe('served specs', () => {
+  it('lists every served document and serves each with servers pointing at the sandbox', async () => {
+    const s = await startSandbox();
+    try {
+      const list = await call(s.url, 'GET', '/__sandbox/specs');
+      expect(list.status).toBe(200);
+      expect(list.body.data.map((d: { id: string }) => d.id)).toEqual(['phantomflow', 'sketchpen', 'sandbox-admin']);
+      const sk = await call(s.url, 'GET', '/__sandbox/specs/sketchpen');
+      expect(sk.status).toBe(200);
+      expect(sk.body.openapi).toMatch(/^3\.1\./);
+      expect(sk.body.servers).toEqual([{ url: `${s.url}/api/v1`, description: 'this sandbox' }]);
+      // The document as served is the one on disk (apart from servers).
+      expect(Object.keys(sk.body.paths)).toContain('/videos');
+      const missing = await call(s.url, 'GET', '/__sandbox/specs/nope');
+      expect(missing.status).toBe(404);
+    } finally {
+      await s.close();
+    }
+  });
+});
