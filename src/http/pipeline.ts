@@ -175,7 +175,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
       }
 
       const op: Operation | undefined = route.kind === 'match' ? route.op : undefined;
-      const auth = op?.scopes === null ? {} : authenticate(policy, api.accounts, req.headers[policy.auth.header], op?.scopes ?? []);
+      const auth = op?.scopes === null ? {} : authenticate(policy, api.accounts, key, op?.scopes ?? []);
       const account: Account | undefined = auth.account;
 
       const decision = countRequest(api, op, account, req.socket.remoteAddress, headers);

@@ -30,11 +30,11 @@ export function authFailure(policy: ApiPolicy, failure: AuthFailure, detail?: st
 export function authenticate(
   policy: ApiPolicy,
   accounts: AccountStore,
-  headerValue: string | string[] | undefined,
+  /** the key as sent, trimmed (undefined when the header is absent or empty) */
+  key: string | undefined,
   neededScopes: string[],
 ): AuthResult {
-  const key = (Array.isArray(headerValue) ? headerValue[0] : headerValue)?.trim() ?? '';
-  if (key === '') return { error: authFailure(policy, 'missing') };
+  if (key === undefined) return { error: authFailure(policy, 'missing') };
   if (policy.auth.liveKeyPattern?.test(key)) return { error: authFailure(policy, 'live') };
   const account = policy.auth.testKeyPattern.test(key) ? accounts.getOrProvision(key) : accounts.get(key);
   if (!account) return { error: authFailure(policy, 'invalid') };

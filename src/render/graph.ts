@@ -32,7 +32,8 @@ export function geometryOf(script: MovieScript, fidelity: Fidelity): Geometry {
   return { width: even(w * scale), height: even(h * scale), fps: script.fps ?? 30, scale };
 }
 
-export function totalSeconds(script: MovieScript): number {
+/** Length of a script: the sum of its scenes (also what PhantomFlow prices). */
+export function totalSeconds(script: { scenes: { duration: number }[] }): number {
   return script.scenes.reduce((s, sc) => s + sc.duration, 0);
 }
 

@@ -15,6 +15,7 @@ export type {
   RendererStats, Scene, TextElement, VideoElement,
 } from './types.ts';
 export { probe, type ProbeResult } from './probe.ts';
+export { totalSeconds } from './graph.ts';
 export { runningProcesses, setProcessLimit } from './ffmpeg.ts';
 
 export { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../paths.ts';

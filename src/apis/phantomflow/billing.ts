@@ -6,14 +6,7 @@ import { ApiError } from '../../http/errors.ts';
 import type { Account, AccountStore } from '../../policy/accounts.ts';
 import type { CreditLedger } from '../../policy/credits.ts';
 import { durationCost, type DurationPricing } from '../../policy/pricing.ts';
-
-export interface ScriptTiming {
-  scenes: { duration: number }[];
-}
-
-export function totalSeconds(script: ScriptTiming): number {
-  return script.scenes.reduce((s, sc) => s + sc.duration, 0);
-}
+import { totalSeconds, type MovieScript } from '../../render/index.ts';
 
 export class RenderBilling {
   constructor(
@@ -22,7 +15,7 @@ export class RenderBilling {
     private readonly accounts: AccountStore,
   ) {}
 
-  estimate(script: ScriptTiming): number {
+  estimate(script: Pick<MovieScript, 'scenes'>): number {
     return durationCost(this.pricing, totalSeconds(script));
   }
 

@@ -15,8 +15,8 @@ import type { Account, AccountStore } from '../../policy/accounts.ts';
 import { activeStatesOf, assertCapacity } from '../../policy/concurrency.ts';
 import type { ApiPolicy } from '../../spec/policy.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
-import { totalSeconds, type RenderBilling } from './billing.ts';
-import type { MovieScript, Renderer } from '../../render/index.ts';
+import type { RenderBilling } from './billing.ts';
+import { totalSeconds, type MovieScript, type Renderer } from '../../render/index.ts';
 import { jobFinishedEvent } from './webhook-events.ts';
 
 /** A validated movie script as submitted: what the renderer reads, plus where to report. */
