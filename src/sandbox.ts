@@ -24,7 +24,7 @@ import { DEFAULT_SEED } from './faults/random.ts';
 import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './admin/request-log.ts';
 import type { ResponseRecord } from './http/pipeline.ts';
 import { isLoopbackHost, type ResetResult, type ResetScope, type SandboxContext } from './sandbox-context.ts';
-import { loadSpec, type ApiSpec } from './spec/load.ts';
+import { loadSpec, type ApiSpec } from './openapi/load.ts';
 
 /** The control API's own spec (/__sandbox), served whatever else is. */
 export const ADMIN_SPEC = join(SPEC_DIR, 'sandbox-admin.yaml');

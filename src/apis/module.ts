@@ -10,7 +10,7 @@ import type { FaultHooks } from '../faults/hooks.ts';
 import type { AccountStore } from '../policy/accounts.ts';
 import type { CreditLedger } from '../policy/credits.ts';
 import type { Validators } from '../http/validate.ts';
-import type { ApiSpec } from '../spec/load.ts';
+import type { ApiSpec } from '../openapi/load.ts';
 
 export interface ModuleEnv {
   spec: ApiSpec;

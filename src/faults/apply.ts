@@ -4,9 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../http/errors.ts';
 import type { Account } from '../policy/accounts.ts';
-import type { ApiPolicy } from '../spec/policy.ts';
-import type { Operation } from '../spec/operations.ts';
-import { deref } from '../spec/refs.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
+import type { Operation } from '../openapi/operations.ts';
+import { deref } from '../openapi/refs.ts';
 import type { LatencySpec, RequestFaultAction } from './directives.ts';
 import type { SeededRandom } from './random.ts';
 

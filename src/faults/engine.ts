@@ -2,7 +2,7 @@
 // behind two faces — planRequest() for the HTTP pipeline, and FaultHooks (pipeline stages,
 // webhook deliveries) for the stateful API modules.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApiPolicy } from '../spec/policy.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
 import {
   describeAction,
   DirectiveError,

@@ -1,7 +1,7 @@
 // Read a request body with a size cap, and parse it as the operation expects.
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors.ts';
-import type { ApiPolicy } from '../spec/policy.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
 
 export class BodyTooLarge extends Error {}
 

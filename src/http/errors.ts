@@ -1,6 +1,6 @@
 // Errors as values: an ApiError names a catalogue code; the envelope is rendered from the API's
 // policy, so the engine never writes an API's error shape by hand.
-import type { ApiPolicy } from '../spec/policy.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
 
 export interface ApiErrorOptions {
   /** fields added to the error object (path, required, balance, details, …) */

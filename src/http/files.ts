@@ -8,7 +8,7 @@ import { resolve, sep } from 'node:path';
 import { ApiError, renderError } from './errors.ts';
 import { corsHeaders, sendJson } from './respond.ts';
 import { serveFile } from './serve-file.ts';
-import type { ApiPolicy } from '../spec/policy.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
 
 export const FILES_PREFIX = '/files';
 

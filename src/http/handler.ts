@@ -1,7 +1,7 @@
 // What an API module plugs into the engine: plain handlers bound to operationIds.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Account } from '../policy/accounts.ts';
-import type { Operation } from '../spec/operations.ts';
+import type { Operation } from '../openapi/operations.ts';
 
 export interface HandlerRequest {
   operation: Operation;

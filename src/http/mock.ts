@@ -1,7 +1,7 @@
 // Answer an operation that has no stateful handler from the spec's own examples and schemas,
 // through Stoplight Prism's HTTP mocker. Prism is loaded lazily (it is heavy) and warmed in the
 // background after start-up, so the first request is not slowed down.
-import type { ApiSpec } from '../spec/load.ts';
+import type { ApiSpec } from '../openapi/load.ts';
 
 export interface MockResponse {
   status: number;

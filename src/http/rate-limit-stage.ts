@@ -1,9 +1,9 @@
 // The rate-limit stage of the request path: count the request in its window (the account's, or the
 // client address's when no key identifies one), plus the route's own limit, and answer in the
 // API's words when a limit is passed. Its headers go on every response, whatever happens next.
-import type { ApiPolicy } from '../spec/policy.ts';
-import type { Operation } from '../spec/operations.ts';
-import { describeWindow } from '../spec/limit-wording.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
+import type { Operation } from '../openapi/operations.ts';
+import { describeWindow } from '../openapi/limit-wording.ts';
 import type { Account, AccountStore } from '../policy/accounts.ts';
 import type { FixedWindowLimiter, RateDecision } from '../policy/rate-limit.ts';
 import { ApiError, PlainApiError } from './errors.ts';

@@ -1,7 +1,7 @@
 // Route a request to (API, operation, path params). Built once from the specs' operations.
 // An API owns the requests under its routePrefix (longest prefix wins); a path it owns but does
 // not serve is its 404, a served path with another method its 405 — both in its own envelope.
-import type { Operation } from '../spec/operations.ts';
+import type { Operation } from '../openapi/operations.ts';
 
 interface CompiledRoute<A> {
   api: A;

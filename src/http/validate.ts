@@ -3,10 +3,10 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { deref } from '../spec/refs.ts';
-import type { ApiSpec } from '../spec/load.ts';
-import type { Operation, ParameterSpec } from '../spec/operations.ts';
-import type { ValidationStyle } from '../spec/policy.ts';
+import { deref } from '../openapi/refs.ts';
+import type { ApiSpec } from '../openapi/load.ts';
+import type { Operation, ParameterSpec } from '../openapi/operations.ts';
+import type { ValidationStyle } from '../openapi/policy.ts';
 import { ApiError } from './errors.ts';
 import { detailOf, dotPath, pathStyleMessage, toProblems, type Problem } from './validation-errors.ts';
 

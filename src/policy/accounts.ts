@@ -1,6 +1,6 @@
 // Accounts of one API, keyed by API key. Fixture keys are pre-defined; any other well-formed test
 // key is provisioned on first use, its plan read from the key's plan marker when it has one.
-import type { ApiPolicy } from '../spec/policy.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
 
 export interface Account {
   key: string;

@@ -1,7 +1,7 @@
 // The active-job cap of a plan (x-sandbox.concurrency, plans.*.concurrentJobs). Counting is the
 // caller's (its job engine knows what is in progress); this module decides and builds the error.
 import { ApiError } from '../http/errors.ts';
-import type { ApiPolicy } from '../spec/policy.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
 
 /** The job statuses the spec says count as in progress (`concurrency.activeStates`), if it says. */
 export function activeStatesOf(policy: ApiPolicy): string[] | undefined {

@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createSandbox } from '../../src/sandbox.ts';
 import { ROOT } from '../../src/paths.ts';
-import { loadSpec } from '../../src/spec/load.ts';
+import { loadSpec } from '../../src/openapi/load.ts';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
 import { call } from '../support/http.ts';
 

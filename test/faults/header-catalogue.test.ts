@@ -2,7 +2,7 @@
 // the documented status, the API's envelope with that code and its extra fields, Retry-After on
 // 429, and the rate-limit headers on every injected answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSpec } from '../../src/spec/load.ts';
+import { loadSpec } from '../../src/openapi/load.ts';
 import { SPEC_DIR } from '../../src/paths.ts';
 import { join } from 'node:path';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';

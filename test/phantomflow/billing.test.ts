@@ -5,7 +5,7 @@ import { RenderBilling } from '../../src/apis/phantomflow/billing.ts';
 import { AccountStore } from '../../src/policy/accounts.ts';
 import { CreditLedger } from '../../src/policy/credits.ts';
 import { durationCost, durationPricingFrom } from '../../src/policy/pricing.ts';
-import { loadSpec } from '../../src/spec/load.ts';
+import { loadSpec } from '../../src/openapi/load.ts';
 import { SPEC_DIR } from '../../src/paths.ts';
 import { ApiError } from '../../src/http/errors.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { Validators } from '../../src/http/validate.ts';
 import { createRenderer, DEFAULT_FIXTURES_DIR } from '../../src/render/index.ts';
-import { loadSpec } from '../../src/spec/load.ts';
+import { loadSpec } from '../../src/openapi/load.ts';
 import { SPEC_DIR } from '../../src/paths.ts';
 
 const dir = join(DEFAULT_FIXTURES_DIR, 'scripts');

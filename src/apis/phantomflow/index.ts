@@ -10,7 +10,7 @@ import type { ApiModule } from '../module.ts';
 import { FILES_PREFIX } from '../../http/files.ts';
 import { WorkPool } from '../../jobs/pool.ts';
 import { durationPricingFrom } from '../../policy/pricing.ts';
-import { bundleSchema, resolvePointer } from '../../spec/refs.ts';
+import { bundleSchema, resolvePointer } from '../../openapi/refs.ts';
 import { webhookPolicyFrom, WebhookDispatcher } from '../../webhooks/delivery.ts';
 import { accountHandlers } from './account.ts';
 import { RenderBilling } from './billing.ts';

@@ -13,7 +13,7 @@ import { JobEngine, WorkTimeout, type Job, type LifecycleDefinition } from '../.
 import type { WorkPool } from '../../jobs/pool.ts';
 import type { Account, AccountStore } from '../../policy/accounts.ts';
 import { activeStatesOf, assertCapacity } from '../../policy/concurrency.ts';
-import type { ApiPolicy } from '../../spec/policy.ts';
+import type { ApiPolicy } from '../../openapi/policy.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import type { RenderBilling } from './billing.ts';
 import { totalSeconds, type MovieScript, type Renderer } from '../../render/index.ts';
