@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRenderer, probe, type MovieScript } from '../src/render/index.ts';
-import { FFMPEG } from '../src/render/ffmpeg.ts';
+import { createRenderer, probe, type MovieScript } from '../src/apis/phantomflow/render/index.ts';
+import { FFMPEG } from '../src/media/ffmpeg.ts';
 import { ROOT } from '../src/paths.ts';
 import { machine } from './machine.ts';
 

@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createSandbox, defaultSpecFiles } from './sandbox.ts';
 import { ROOT } from './paths.ts';
-import type { ClockMode } from './clock/clock.ts';
-import { isLoopbackHost } from './sandbox-context.ts';
+import type { ClockMode } from './core/clock.ts';
+import { isLoopbackHost } from './control/context.ts';
 
 const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]

@@ -1,7 +1,7 @@
 // The API modules this toolkit ships, by the id their spec declares in x-sandbox.id.
 import type { ApiModule } from './module.ts';
 import { phantomflow } from './phantomflow/index.ts';
-import { sandboxAdmin } from '../admin/index.ts';
+import { sandboxAdmin } from '../control/index.ts';
 
 export const apiModules: Record<string, ApiModule> = {
   [phantomflow.id]: phantomflow,

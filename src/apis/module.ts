@@ -2,14 +2,14 @@
 // a module returns handlers keyed by operationId. Operations without a handler are answered from
 // the spec (examples/schemas) by the engine.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SandboxClock } from '../clock/clock.ts';
-import type { ApiError } from '../http/errors.ts';
-import type { Handler } from '../http/handler.ts';
-import type { SandboxContext } from '../sandbox-context.ts';
+import type { SandboxClock } from '../core/clock.ts';
+import type { ApiError } from '../core/errors.ts';
+import type { Handler } from '../engine/handler.ts';
+import type { SandboxContext } from '../control/context.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
-import type { AccountStore } from '../policy/accounts.ts';
-import type { CreditLedger } from '../policy/credits.ts';
-import type { Validators } from '../http/validate.ts';
+import type { AccountStore } from '../tenancy/accounts.ts';
+import type { CreditLedger } from '../tenancy/credits.ts';
+import type { Validators } from '../engine/validate.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 
 export interface ModuleEnv {

@@ -2,13 +2,13 @@
 // (with the fields and headers its catalogue entry implies), a delay, a broken connection, or a
 // damaged response body. Nothing here knows an API by name; everything comes from the policy.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '../http/errors.ts';
-import type { Account } from '../policy/accounts.ts';
+import { ApiError } from '../core/errors.ts';
+import type { Account } from '../tenancy/accounts.ts';
 import type { ApiPolicy } from '../openapi/policy.ts';
 import type { Operation } from '../openapi/operations.ts';
 import { deref } from '../openapi/refs.ts';
 import type { LatencySpec, RequestFaultAction } from './directives.ts';
-import type { SeededRandom } from './random.ts';
+import type { SeededRandom } from '../core/random.ts';
 
 /** What the pipeline does for one request, merged from the header and the firing rules. */
 export interface RequestFaultPlan {

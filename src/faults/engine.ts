@@ -14,7 +14,7 @@ import {
 } from './directives.ts';
 import { documentedCodes, faultRequestError, injectedError, injectedStatus, planFrom, type InjectionContext, type RequestFaultPlan } from './apply.ts';
 import type { FaultHooks, PipelineFault, PipelineFaultQuery, WebhookFault, WebhookFaultQuery } from './hooks.ts';
-import { DEFAULT_SEED, SeededRandom } from './random.ts';
+import { DEFAULT_SEED, SeededRandom } from '../core/random.ts';
 import { FaultRuleStore, type FaultRule, type FaultRuleInput } from './rules.ts';
 
 export interface RequestFaultQuery extends InjectionContext {

@@ -2,7 +2,7 @@
 // after, probability). The store counts matches and firings per rule; probabilistic rules draw
 // from the sandbox's seeded stream, so the same seed and the same traffic fire the same rules.
 import { describeAction, DirectiveError, parseAction, type FaultAction } from './directives.ts';
-import type { SeededRandom } from './random.ts';
+import type { SeededRandom } from '../core/random.ts';
 
 export interface FaultMatch {
   /** API id (x-sandbox.id) */

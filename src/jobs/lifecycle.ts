@@ -11,7 +11,7 @@
 // work time limit is wall-clock time spent working (sleeps excluded), because FFmpeg runs in
 // real time whatever the sandbox clock says.
 import { randomUUID } from 'node:crypto';
-import type { SandboxClock } from '../clock/clock.ts';
+import type { SandboxClock } from '../core/clock.ts';
 import { WorkPool, type SlotRequest } from './pool.ts';
 
 export interface JobError {

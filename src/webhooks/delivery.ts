@@ -12,7 +12,7 @@
 // A non-2xx answer, a network error or no answer within timeoutSeconds (wall clock: this is real
 // network I/O) schedules the next attempt after the next retry delay.
 import { randomUUID } from 'node:crypto';
-import type { SandboxClock } from '../clock/clock.ts';
+import type { SandboxClock } from '../core/clock.ts';
 import type { FaultHooks, WebhookFault } from '../faults/hooks.ts';
 import { createSigner, type SignatureConfig, type Signer } from './signing.ts';
 

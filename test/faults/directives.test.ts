@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DirectiveError, parseAction, parseFaultHeader, parsePrefer } from '../../src/faults/directives.ts';
 import { sampleLatency } from '../../src/faults/apply.ts';
-import { SeededRandom } from '../../src/faults/random.ts';
+import { SeededRandom } from '../../src/core/random.ts';
 import { FaultRuleStore, globToRegExp, matches } from '../../src/faults/rules.ts';
 
 describe('directives', () => {

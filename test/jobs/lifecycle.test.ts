@@ -1,7 +1,7 @@
 // The generic lifecycle engine with a Sketchpen-like machine (many states, a wait for an external
 // event, pooled work) on a manual clock: holds, events, failures, timeouts, pool limits, history.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SandboxClock } from '../../src/clock/clock.ts';
+import { SandboxClock } from '../../src/core/clock.ts';
 import { JobEngine, WorkTimeout, type LifecycleDefinition, type StateSpec } from '../../src/jobs/lifecycle.ts';
 import { WorkPool } from '../../src/jobs/pool.ts';
 import { eventually } from '../support/phantomflow.ts';

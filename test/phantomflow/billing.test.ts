@@ -2,12 +2,12 @@
 // cost (never above the reservation), full refund; the ledger always sums to the balance.
 import { describe, expect, it } from 'vitest';
 import { RenderBilling } from '../../src/apis/phantomflow/billing.ts';
-import { AccountStore } from '../../src/policy/accounts.ts';
-import { CreditLedger } from '../../src/policy/credits.ts';
-import { durationCost, durationPricingFrom } from '../../src/policy/pricing.ts';
+import { AccountStore } from '../../src/tenancy/accounts.ts';
+import { CreditLedger } from '../../src/tenancy/credits.ts';
+import { durationCost, durationPricingFrom } from '../../src/tenancy/pricing.ts';
 import { loadSpec } from '../../src/openapi/load.ts';
 import { SPEC_DIR } from '../../src/paths.ts';
-import { ApiError } from '../../src/http/errors.ts';
+import { ApiError } from '../../src/core/errors.ts';
 
 const spec = loadSpec(`${SPEC_DIR}/phantomflow.yaml`);
 const pricing = durationPricingFrom(spec.policy.raw.credits)!;

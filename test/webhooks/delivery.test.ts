@@ -2,7 +2,7 @@
 // duplicate, reorder, badSignature), timeouts, HMAC signing, history per account.
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SandboxClock } from '../../src/clock/clock.ts';
+import { SandboxClock } from '../../src/core/clock.ts';
 import type { FaultHooks, WebhookFault, WebhookFaultQuery } from '../../src/faults/hooks.ts';
 import { WebhookDispatcher, webhookPolicyFrom, type WebhookPolicy } from '../../src/webhooks/delivery.ts';
 import { eventually, localServer, type LocalServer } from '../support/phantomflow.ts';

@@ -1,6 +1,6 @@
 // GET /api/account: the caller's plan, balance, limits and jobs in progress, from live state.
-import type { Handler } from '../../http/handler.ts';
-import type { AccountStore } from '../../policy/accounts.ts';
+import type { Handler } from '../../engine/handler.ts';
+import type { AccountStore } from '../../tenancy/accounts.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
 
 /** The start of a key that is safe to log: its plan marker when it has one, else 12 characters (never more than half). */

@@ -2,11 +2,11 @@
 // script's total seconds — is reserved when a job is accepted; a completed job is settled at the
 // cost of the video actually rendered (never more than the reservation) and the difference
 // returned; a failed job is refunded in full. Every movement is a ledger entry.
-import { ApiError } from '../../http/errors.ts';
-import type { Account, AccountStore } from '../../policy/accounts.ts';
-import type { CreditLedger } from '../../policy/credits.ts';
-import { durationCost, type DurationPricing } from '../../policy/pricing.ts';
-import { totalSeconds, type MovieScript } from '../../render/index.ts';
+import { ApiError } from '../../core/errors.ts';
+import type { Account, AccountStore } from '../../tenancy/accounts.ts';
+import type { CreditLedger } from '../../tenancy/credits.ts';
+import { durationCost, type DurationPricing } from '../../tenancy/pricing.ts';
+import { totalSeconds, type MovieScript } from './render/index.ts';
 
 export class RenderBilling {
   constructor(

@@ -7,16 +7,16 @@
 //   jobs.ts          the render lifecycle, job objects, listing, settle/refund + webhook at the end
 //   billing.ts       estimate, reservation, settlement, refund
 import type { ApiModule } from '../module.ts';
-import { FILES_PREFIX } from '../../http/files.ts';
+import { FILES_PREFIX } from '../../engine/files.ts';
 import { WorkPool } from '../../jobs/pool.ts';
-import { durationPricingFrom } from '../../policy/pricing.ts';
+import { durationPricingFrom } from '../../tenancy/pricing.ts';
 import { bundleSchema, resolvePointer } from '../../openapi/refs.ts';
 import { webhookPolicyFrom, WebhookDispatcher } from '../../webhooks/delivery.ts';
 import { accountHandlers } from './account.ts';
 import { RenderBilling } from './billing.ts';
 import { RenderJobs } from './jobs.ts';
 import { renderHandlers } from './render.ts';
-import { createRenderer } from '../../render/index.ts';
+import { createRenderer } from './render/index.ts';
 import { TemplateStore, templateHandlers } from './templates.ts';
 
 const MOVIE_SCRIPT = '#/components/schemas/MovieScript';

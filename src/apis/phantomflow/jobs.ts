@@ -4,19 +4,19 @@
 import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { SandboxClock } from '../../clock/clock.ts';
+import type { SandboxClock } from '../../core/clock.ts';
 import type { FaultHooks } from '../../faults/hooks.ts';
-import { decodeCursor, pageOf } from '../../http/cursor.ts';
-import { ApiError } from '../../http/errors.ts';
-import type { Handler } from '../../http/handler.ts';
+import { decodeCursor, pageOf } from '../../engine/cursor.ts';
+import { ApiError } from '../../core/errors.ts';
+import type { Handler } from '../../engine/handler.ts';
 import { JobEngine, WorkTimeout, type Job, type LifecycleDefinition } from '../../jobs/lifecycle.ts';
 import type { WorkPool } from '../../jobs/pool.ts';
-import type { Account, AccountStore } from '../../policy/accounts.ts';
-import { activeStatesOf, assertCapacity } from '../../policy/concurrency.ts';
+import type { Account, AccountStore } from '../../tenancy/accounts.ts';
+import { activeStatesOf, assertCapacity } from '../../tenancy/concurrency.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import type { RenderBilling } from './billing.ts';
-import { totalSeconds, type MovieScript, type Renderer } from '../../render/index.ts';
+import { totalSeconds, type MovieScript, type Renderer } from './render/index.ts';
 import { jobFinishedEvent } from './webhook-events.ts';
 
 /** A validated movie script as submitted: what the renderer reads, plus where to report. */

@@ -1,7 +1,7 @@
 // The two ways to start a render: a movie script (POST /api/render, validated by the pipeline) or
 // a stored template filled with variables (POST /api/render/template, validated here after filling).
-import { ApiError } from '../../http/errors.ts';
-import type { Handler } from '../../http/handler.ts';
+import { ApiError } from '../../core/errors.ts';
+import type { Handler } from '../../engine/handler.ts';
 import type { MovieScriptLike, RenderJobs } from './jobs.ts';
 import { fillPlaceholders, UnresolvedPlaceholder, type VariableValue } from './placeholders.ts';
 import type { TemplateStore } from './templates.ts';

@@ -2,8 +2,8 @@
 // changed; other accounts' public ones are read-only (403 on change), their private ones do not
 // exist for the caller (404).
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../../http/errors.ts';
-import type { Handler } from '../../http/handler.ts';
+import { ApiError } from '../../core/errors.ts';
+import type { Handler } from '../../engine/handler.ts';
 import { placeholderNames } from './placeholders.ts';
 
 export interface TemplateRecord {

@@ -1,6 +1,6 @@
 // Read a request body with a size cap, and parse it as the operation expects.
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { ApiPolicy } from '../openapi/policy.ts';
 
 export class BodyTooLarge extends Error {}

@@ -2,7 +2,7 @@
 // It never throws: the pipeline decides when an auth failure is reported (after routing and
 // rate limiting, so that even a 401 carries rate-limit headers).
 import type { ApiPolicy, AuthFailure } from '../openapi/policy.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { hasScope, type Account, type AccountStore } from './accounts.ts';
 
 /** account: who is calling (also set when only a scope is lacking, so limits count against it). */

@@ -4,9 +4,9 @@
 import type { ApiPolicy } from '../openapi/policy.ts';
 import type { Operation } from '../openapi/operations.ts';
 import { describeWindow } from '../openapi/limit-wording.ts';
-import type { Account, AccountStore } from '../policy/accounts.ts';
-import type { FixedWindowLimiter, RateDecision } from '../policy/rate-limit.ts';
-import { ApiError, PlainApiError } from './errors.ts';
+import type { Account, AccountStore } from '../tenancy/accounts.ts';
+import type { FixedWindowLimiter, RateDecision } from '../tenancy/rate-limit.ts';
+import { ApiError, PlainApiError } from '../core/errors.ts';
 
 export function rateHeaders(policy: ApiPolicy, decision: { limit: number; remaining: number; reset: number }): Record<string, string> {
   const h = policy.rateLimit.headers;

@@ -3,23 +3,23 @@
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { meaningfulLine, runFfmpeg } from './ffmpeg.ts';
+import { meaningfulLine, runFfmpeg } from '../../../media/ffmpeg.ts';
 import { buildCommand, ScriptError, totalSeconds } from './graph.ts';
-import { probe } from './probe.ts';
-import { Semaphore } from './semaphore.ts';
-import { resolveSource } from './sources.ts';
+import { probe } from '../../../media/probe.ts';
+import { Semaphore } from '../../../core/semaphore.ts';
+import { resolveSource } from '../../../media/sources.ts';
 import type { Element, Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } from './types.ts';
 
 export type {
   AudioElement, Element, Fidelity, ImageElement, MovieScript, Position, RenderOptions, RenderResult, Renderer,
   RendererStats, Scene, TextElement, VideoElement,
 } from './types.ts';
-export { probe, type ProbeResult } from './probe.ts';
+export { probe, type ProbeResult } from '../../../media/probe.ts';
 export { totalSeconds } from './graph.ts';
-export { runningProcesses, setProcessLimit } from './ffmpeg.ts';
+export { runningProcesses, setProcessLimit } from '../../../media/ffmpeg.ts';
 
-export { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../paths.ts';
-import { FIXTURES_DIR } from '../paths.ts';
+export { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../../../paths.ts';
+import { FIXTURES_DIR } from '../../../paths.ts';
 
 export interface RendererOptions {
   outputDir: string;

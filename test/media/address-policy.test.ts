@@ -1,6 +1,6 @@
 // Which addresses a remote src may reach: link-local and metadata refused in every spelling.
 import { describe, expect, it } from 'vitest';
-import { hostListed, isLoopback, refusedAddressReason, refusedHostnameReason } from '../../src/render/address-policy.ts';
+import { hostListed, isLoopback, refusedAddressReason, refusedHostnameReason } from '../../src/media/address-policy.ts';
 
 describe('refusedAddressReason', () => {
   it.each([

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { createRenderer, type MovieScript } from '../../src/render/index.ts';
-import { runFfmpeg } from '../../src/render/ffmpeg.ts';
+import { createRenderer, type MovieScript } from '../../../src/apis/phantomflow/render/index.ts';
+import { runFfmpeg } from '../../../src/media/ffmpeg.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'render-audio-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 // A real render through the API, as a client sees it: submit, poll, download, probe.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { probe } from '../../src/render/index.ts';
-import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
-import { call } from '../support/http.ts';
-import { waitForJob } from '../support/phantomflow.ts';
+import { probe } from '../../../src/apis/phantomflow/render/index.ts';
+import { freshKey, startSandbox, type RunningSandbox } from '../../support/sandbox.ts';
+import { call } from '../../support/http.ts';
+import { waitForJob } from '../../support/phantomflow.ts';
 
 let s: RunningSandbox;
 beforeAll(async () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRenderer, probe, type MovieScript, type RenderResult } from '../../src/render/index.ts';
-import { runFfmpeg } from '../../src/render/ffmpeg.ts';
+import { createRenderer, probe, type MovieScript, type RenderResult } from '../../../src/apis/phantomflow/render/index.ts';
+import { runFfmpeg } from '../../../src/media/ffmpeg.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'render-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

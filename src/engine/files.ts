@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve, sep } from 'node:path';
-import { ApiError, renderError } from './errors.ts';
+import { ApiError, renderError } from '../core/errors.ts';
 import { corsHeaders, sendJson } from './respond.ts';
 import { serveFile } from './serve-file.ts';
 import type { ApiPolicy } from '../openapi/policy.ts';

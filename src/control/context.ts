@@ -1,10 +1,10 @@
 // What the composition root hands to modules that act on the sandbox as a whole (the control
 // API): the other APIs' runtimes, the clock, the fault engine, the request log, reset, and the
 // control API's access settings. API modules receive it too but normally need none of it.
-import type { SandboxClock } from './clock/clock.ts';
-import type { RequestLog } from './admin/request-log.ts';
-import type { FaultEngine } from './faults/engine.ts';
-import type { ApiRuntime } from './http/pipeline.ts';
+import type { SandboxClock } from '../core/clock.ts';
+import type { RequestLog } from './request-log.ts';
+import type { FaultEngine } from '../faults/engine.ts';
+import type { ApiRuntime } from '../engine/pipeline.ts';
 
 export interface ResetScope {
   /** one API's state */

@@ -7,7 +7,7 @@ import { deref } from '../openapi/refs.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import type { Operation, ParameterSpec } from '../openapi/operations.ts';
 import type { ValidationStyle } from '../openapi/policy.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { detailOf, dotPath, pathStyleMessage, toProblems, type Problem } from './validation-errors.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;

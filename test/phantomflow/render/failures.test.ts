@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRenderer, runningProcesses, setProcessLimit, type RenderResult } from '../../src/render/index.ts';
-import { runFfmpeg } from '../../src/render/ffmpeg.ts';
+import { createRenderer, runningProcesses, setProcessLimit, type RenderResult } from '../../../src/apis/phantomflow/render/index.ts';
+import { runFfmpeg } from '../../../src/media/ffmpeg.ts';
 import { availableParallelism } from 'node:os';
 
 const out = mkdtempSync(join(tmpdir(), 'render-fail-'));

@@ -2,11 +2,11 @@
 // operationId, acting on the whole sandbox through the SandboxContext the composition root gives it.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiModule } from '../apis/module.ts';
-import type { ClockMode } from '../clock/clock.ts';
-import { ApiError } from '../http/errors.ts';
-import type { Handler } from '../http/handler.ts';
-import type { ApiRuntime } from '../http/pipeline.ts';
-import type { Account } from '../policy/accounts.ts';
+import type { ClockMode } from '../core/clock.ts';
+import { ApiError } from '../core/errors.ts';
+import type { Handler } from '../engine/handler.ts';
+import type { ApiRuntime } from '../engine/pipeline.ts';
+import type { Account } from '../tenancy/accounts.ts';
 import { DirectiveError } from '../faults/directives.ts';
 import { ruleView, type FaultRuleInput } from '../faults/rules.ts';
 

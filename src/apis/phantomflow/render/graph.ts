@@ -2,8 +2,8 @@
 // order, the scenes concatenated, every audio element mixed over silence (so the file always has
 // an audio stream), plus a JPEG thumbnail from the same run. One process per render keeps the
 // overhead over bare FFmpeg to the cost of building this argv.
-import { FONT_FILE } from './fonts.ts';
-import { filterValue } from './filter-escape.ts';
+import { FONT_FILE } from '../../../media/fonts.ts';
+import { filterValue } from '../../../media/filter-escape.ts';
 import type { Element, Fidelity, MovieScript, Position } from './types.ts';
 
 export const LIGHT_LONG_SIDE = 640;

@@ -1,6 +1,6 @@
 // The active-job cap of a plan (x-sandbox.concurrency, plans.*.concurrentJobs). Counting is the
 // caller's (its job engine knows what is in progress); this module decides and builds the error.
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { ApiPolicy } from '../openapi/policy.ts';
 
 /** The job statuses the spec says count as in progress (`concurrency.activeStates`), if it says. */

@@ -1,6 +1,6 @@
 // What an API module plugs into the engine: plain handlers bound to operationIds.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Account } from '../policy/accounts.ts';
+import type { Account } from '../tenancy/accounts.ts';
 import type { Operation } from '../openapi/operations.ts';
 
 export interface HandlerRequest {
