@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createSandbox, defaultSpecFiles } from './sandbox.ts';
+import { CONTROL_SPEC, createSandbox, defaultSpecFiles } from './sandbox.ts';
 import { ROOT } from './paths.ts';
 import type { ClockMode } from './core/clock.ts';
-import { isLoopbackHost } from './control/context.ts';
+import { isLoopbackHost } from './core/net.ts';
 
 const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
@@ -61,17 +61,17 @@ async function serve(argv: string[]): Promise<void> {
     clock: { mode: (values.clock as ClockMode) ?? 'real', scale: values['clock-scale'] ? Number(values['clock-scale']) : undefined },
     seed,
     adminToken,
-    jobs: { renderFidelity: fidelityOf(values.fidelity), sourceHosts: values['allow-host'] },
+    media: { fidelity: fidelityOf(values.fidelity), allowHosts: values['allow-host'] },
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];
-  const vendors = sandbox.apis.filter((a) => !a.spec.policy.control);
+  const vendors = sandbox.apis;
   for (const api of vendors) {
     const { policy, doc } = api.spec;
     lines.push(`  ${policy.id.padEnd(12)} ${doc.info?.title ?? ''} ${doc.info?.version ?? ''} — ${api.spec.operations.length} operations under ${policy.routePrefix}`);
   }
-  for (const api of sandbox.apis.filter((a) => a.spec.policy.control)) {
-    lines.push(`  control API  ${url}${api.spec.policy.routePrefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+  if (sandbox.control) {
+    lines.push(`  control API  ${url}${sandbox.control.prefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
@@ -86,7 +86,7 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 function lint(argv: string[]): number {
-  const files = argv.length ? argv : [...defaultSpecFiles(), ...[join(ROOT, 'openapi', 'sandbox-admin.yaml')].filter((f) => !defaultSpecFiles().includes(f))];
+  const files = argv.length ? argv : [...defaultSpecFiles(), CONTROL_SPEC];
   const spectral = join(ROOT, 'node_modules', '.bin', 'spectral');
   const r = spawnSync(spectral, ['lint', '--ruleset', join(ROOT, '.spectral.yaml'), '--fail-severity', 'error', ...files], { stdio: 'inherit' });
   return r.status ?? 1;

@@ -1,33 +1,32 @@
-// The composition root: load the specs, build one runtime per API, and serve them all through one
-// pipeline on one express app. Everything API-specific arrives through the spec and apis/<name>.
+// The composition root: load the specs, build one runtime per API (and the control API's), and
+// serve them through one request path. Everything API-specific arrives through the spec and
+// src/apis/<name>; the pieces of the wiring live in src/compose/.
 import type { Express } from 'express';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { FIXTURES_DIR, ROOT, SPEC_DIR } from './paths.ts';
+import { join } from 'node:path';
 import { apiModules } from './apis/index.ts';
-import type { ApiInstance, ApiModule, JobSettings } from './apis/module.ts';
-import { SandboxClock, type ClockMode } from './core/clock.ts';
-import { SpecMocker } from './engine/mock.ts';
-import { createFilesHandler, type FileRoot } from './engine/files.ts';
-import { corsHeaders } from './engine/respond.ts';
-import { createPipeline, type ApiRuntime } from './engine/pipeline.ts';
-import { Router } from './engine/router.ts';
-import { Validators } from './engine/validate.ts';
-import { AccountStore, type AccountFixture } from './tenancy/accounts.ts';
-import { CreditLedger } from './tenancy/credits.ts';
-import { FixedWindowLimiter } from './tenancy/rate-limit.ts';
-import { FaultEngine } from './faults/engine.ts';
-import { DEFAULT_SEED } from './core/random.ts';
+import { createReset } from './compose/reset.ts';
+import { apiRuntime, controlRuntime } from './compose/runtimes.ts';
+import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures } from './compose/specs.ts';
+import { createControlApi } from './control/index.ts';
+import type { ResetResult, ResetScope, SandboxContext } from './control/context.ts';
 import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './control/request-log.ts';
-import type { ResponseRecord } from './engine/pipeline.ts';
-import { isLoopbackHost, type ResetResult, type ResetScope, type SandboxContext } from './control/context.ts';
-import { loadSpec, type ApiSpec } from './openapi/load.ts';
+import { SandboxClock, type ClockMode } from './core/clock.ts';
+import { isLoopbackHost } from './core/net.ts';
+import { DEFAULT_SEED } from './core/random.ts';
+import { Semaphore } from './core/semaphore.ts';
+import type { ApiInstance, ApiModule, JobSettings, MediaSettings } from './engine/module.ts';
+import { createPipeline } from './engine/pipeline.ts';
+import { Router } from './engine/router.ts';
+import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
+import { createFilesHandler, type FileRoot } from './engine/transport/files.ts';
+import { FaultEngine } from './faults/engine.ts';
+import { loadSpec } from './openapi/load.ts';
 
-/** The control API's own spec (/__sandbox), served whatever else is. */
-export const ADMIN_SPEC = join(SPEC_DIR, 'sandbox-admin.yaml');
+export { defaultSpecFiles, CONTROL_SPEC };
 
 export interface SandboxOptions {
   /** spec files to serve; default: every openapi/*.yaml with an x-sandbox block */
@@ -48,9 +47,13 @@ export interface SandboxOptions {
   controlApi?: boolean;
   /** capacity of the request log (ring buffer); default 1000 */
   requestLogSize?: number;
+  /** heavy work (renders) running at once across every API; default one per CPU core */
+  workConcurrency?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
-  /** check handler responses against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
+  /** how produced media is made (fidelity, allowed source hosts) */
+  media?: MediaSettings;
+  /** check every response against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
   modules?: Record<string, ApiModule>;
@@ -59,8 +62,9 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** the sandbox as an express app, to mount inside another express server (loaded on first use) */
   readonly app: Express;
-  /** every served runtime, the control API's included */
+  /** the served APIs' runtimes (the control API's is `control`) */
   apis: ApiRuntime[];
+  control?: ApiRuntime;
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
@@ -72,19 +76,6 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export function defaultSpecFiles(dir = SPEC_DIR): string[] {
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .map((f) => join(dir, f))
-    .filter((f) => /^x-sandbox:/m.test(readFileSync(f, 'utf8')));
-}
-
-function loadFixtures(file: string | undefined): Record<string, AccountFixture[]> {
-  const path = file ?? join(FIXTURES_DIR, 'accounts.json');
-  if (!existsSync(path)) return {};
-  return JSON.parse(readFileSync(path, 'utf8'));
-}
-
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const clock = new SandboxClock(options.clock);
   const fixtures = loadFixtures(options.accountsFile);
@@ -92,75 +83,38 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const faults = new FaultEngine({ seed, now: () => clock.now() });
   // Renders go to a fresh temporary directory unless told otherwise; it is removed on close().
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'video-api-sandbox-'));
-  const files = [...(options.specs ?? defaultSpecFiles())];
-  const withControl = options.controlApi !== false;
-  if (withControl && !files.some((f) => resolve(f) === ADMIN_SPEC)) files.push(ADMIN_SPEC);
-  let specs: ApiSpec[] = files.map(loadSpec);
-  if (!withControl) specs = specs.filter((s) => !s.policy.control);
-  if (options.only?.length) {
-    const unknown = options.only.filter((id) => !specs.some((s) => s.policy.id === id));
-    if (unknown.length) throw new Error(`unknown API ${unknown.join(', ')}; available: ${specs.map((s) => s.policy.id).join(', ')}`);
-    // Control APIs are always served: --api narrows the vendor APIs only.
-    specs = specs.filter((s) => s.policy.control || options.only!.includes(s.policy.id));
-  }
-  if (!specs.some((s) => !s.policy.control)) throw new Error('no API to serve');
+  const specs = loadApiSpecs(options.specs, options.only);
+  const work = new Semaphore(Math.max(1, options.workConcurrency ?? availableParallelism()));
+  const modules = { ...apiModules, ...options.modules };
 
-  let apis: ApiRuntime[] = [];
-  const served = () => apis.filter((a) => !a.spec.policy.control);
+  const instances: ApiInstance[] = [];
+  const apis = specs.map((spec) => {
+    const built = apiRuntime(spec, modules[spec.policy.id], fixtures[spec.policy.id] ?? [], {
+      clock,
+      faults,
+      work,
+      dataDir,
+      settings: options.jobs ?? {},
+      media: options.media ?? {},
+    });
+    instances.push(built.instance);
+    return built.runtime;
+  });
+
   const requests = new RequestLog(
     options.requestLogSize ?? DEFAULT_LOG_SIZE,
-    maskUnlessTest((id, key) => served().find((a) => a.spec.policy.id === id)?.spec.policy.auth.testKeyPattern.test(key) ?? false),
+    maskUnlessTest((id, key) => apis.find((a) => a.spec.policy.id === id)?.spec.policy.auth.testKeyPattern.test(key) ?? false),
   );
-  const listeners = new Set<(record: ResponseRecord) => void>();
-  // The control API's own traffic stays out of the log: reading the log must not fill it.
-  listeners.add((r) => {
-    if (!r.control) requests.record(r);
-  });
-  let boundHost: string | undefined;
-  const initialClock = { mode: options.clock?.mode ?? 'real', scale: options.clock?.scale };
-
+  const listeners = new Set<(record: ResponseRecord) => void>([(r) => requests.record(r)]);
   const apiOfKey = (key: string, id?: string): ApiRuntime | undefined => {
-    if (id !== undefined) return served().find((a) => a.spec.policy.id === id);
-    return served().find((a) => a.spec.policy.auth.testKeyPattern.test(key)) ?? served().find((a) => a.accounts.get(key));
+    if (id !== undefined) return apis.find((a) => a.spec.policy.id === id);
+    return apis.find((a) => a.spec.policy.auth.testKeyPattern.test(key)) ?? apis.find((a) => a.accounts.get(key));
   };
+  const reset = createReset({ apis: () => apis, apiOfKey, faults, requests, clock, initialClock: { mode: options.clock?.mode ?? 'real', scale: options.clock?.scale } });
 
-  const reset = (scope: ResetScope = {}): ResetResult => {
-    if (scope.key !== undefined) {
-      const runtime = apiOfKey(scope.key, scope.api);
-      const targets = runtime ? [runtime] : [];
-      for (const a of targets) {
-        a.instance.reset?.(scope.key);
-        a.accounts.reset(scope.key);
-        a.ledger.reset(scope.key);
-        a.limiter.reset(`key:${scope.key}`);
-      }
-      const key = scope.key;
-      const faultsRemoved = faults.rules.clear((r) => r.match.key === key);
-      requests.clear((e) => e.key === key);
-      return { scope: 'account', apis: targets.map((a) => a.spec.policy.id), key, faultsRemoved };
-    }
-    const targets = scope.api !== undefined ? served().filter((a) => a.spec.policy.id === scope.api) : served();
-    for (const a of targets) {
-      a.instance.reset?.();
-      a.accounts.reset();
-      a.ledger.reset();
-      a.limiter.reset();
-    }
-    if (scope.api !== undefined) {
-      const id = scope.api;
-      const faultsRemoved = faults.rules.clear((r) => r.match.api === id);
-      requests.clear((e) => e.api === id);
-      return { scope: 'api', apis: targets.map((a) => a.spec.policy.id), faultsRemoved };
-    }
-    const faultsRemoved = faults.rules.list().length;
-    faults.reset();
-    requests.clear();
-    clock.restart(initialClock.mode, initialClock.scale);
-    return { scope: 'all', apis: targets.map((a) => a.spec.policy.id), faultsRemoved };
-  };
-
+  let boundHost: string | undefined;
   const context: SandboxContext = {
-    apis: served,
+    apis: () => apis,
     apiOfKey,
     clock,
     faults,
@@ -170,41 +124,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     access: () => ({ exposed: boundHost !== undefined && !isLoopbackHost(boundHost), token: options.adminToken }),
     startedAt: Date.now(),
   };
+  const withControl = options.controlApi !== false;
+  const controlSpec = withControl ? loadSpec(CONTROL_SPEC) : undefined;
+  const control = controlSpec ? controlRuntime(controlSpec, clock, createControlApi(controlSpec, context)) : undefined;
 
-  const instances: ApiInstance[] = [];
-  const fileRoots = new Map<string, FileRoot>();
-  apis = specs.map((spec) => {
-    const { policy } = spec;
-    const accounts = new AccountStore(policy, fixtures[policy.id] ?? [], () => clock.now());
-    const apiDataDir = join(dataDir, policy.id);
-    if (!policy.control) {
-      mkdirSync(apiDataDir, { recursive: true });
-      fileRoots.set(policy.id, { policy, dir: apiDataDir });
-    }
-    const ledger = new CreditLedger(() => clock.now());
-    const validators = new Validators(spec);
-    const modules = { ...apiModules, ...options.modules };
-    const instance =
-      modules[policy.id]?.create({ spec, accounts, clock, ledger, validators, faults, dataDir: apiDataDir, settings: options.jobs, sandbox: context }) ?? { handlers: {} };
-    instances.push(instance);
-    const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
-    if (unknownHandlers.length) throw new Error(`${policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
-    const rl = policy.rateLimit.headers;
-    return {
-      prefix: policy.routePrefix,
-      spec,
-      accounts,
-      ledger,
-      instance,
-      limiter: new FixedWindowLimiter(policy.rateLimit.windowSeconds, () => clock.now()),
-      validators,
-      handlers: instance.handlers,
-      mocker: new SpecMocker(spec),
-      cors: corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']),
-    };
-  });
-
-  const router = new Router(apis.map((api) => ({ api, operations: api.spec.operations })));
+  const served = control ? [...apis, control] : apis;
+  const router = new Router(served.map((api) => ({ api, operations: api.spec.operations })));
   const handle = createPipeline({
     router,
     maxBodyBytes: options.maxBodyBytes,
@@ -222,6 +147,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven pipeline.
+  const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id) }]));
   const handleFiles = createFilesHandler(fileRoots);
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     if (!handleFiles(req, res)) void handle(req, res);
@@ -247,6 +173,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return expressApp();
     },
     apis,
+    control,
     clock,
     faults,
     requests,
@@ -270,7 +197,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
           // Compile the remaining validators off the first request's path.
-          setTimeout(() => apis.forEach((a) => void a.validators.warm()), 20).unref();
+          setTimeout(() => served.forEach((a) => void a.validators.warm()), 20).unref();
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });

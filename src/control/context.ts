@@ -1,10 +1,13 @@
-// What the composition root hands to modules that act on the sandbox as a whole (the control
-// API): the other APIs' runtimes, the clock, the fault engine, the request log, reset, and the
-// control API's access settings. API modules receive it too but normally need none of it.
+// What the control API sees of the sandbox: a narrow interface the composition root implements —
+// the served APIs (their specs, accounts, ledgers and read-only views), the clock, the fault
+// engine, the request log, reset, and the access rule. It never sees a request path internal.
 import type { SandboxClock } from '../core/clock.ts';
-import type { RequestLog } from './request-log.ts';
+import type { ApiInstance } from '../engine/module.ts';
 import type { FaultEngine } from '../faults/engine.ts';
-import type { ApiRuntime } from '../engine/pipeline.ts';
+import type { ApiSpec } from '../openapi/load.ts';
+import type { AccountStore } from '../tenancy/accounts.ts';
+import type { CreditLedger } from '../tenancy/credits.ts';
+import type { RequestLog } from './request-log.ts';
 
 export interface ResetScope {
   /** one API's state */
@@ -20,11 +23,19 @@ export interface ResetResult {
   faultsRemoved: number;
 }
 
+/** One served API as the control API may act on it. */
+export interface ControlledApi {
+  spec: ApiSpec;
+  accounts: AccountStore;
+  ledger: CreditLedger;
+  views: NonNullable<ApiInstance['views']>;
+}
+
 export interface SandboxContext {
-  /** the served APIs, control APIs excluded (complete once the sandbox is built) */
-  apis(): readonly ApiRuntime[];
+  /** the served APIs (complete once the sandbox is built) */
+  apis(): readonly ControlledApi[];
   /** the API a key belongs to: `api` when given, else the one whose test-key pattern (or accounts) knows it */
-  apiOfKey(key: string, api?: string): ApiRuntime | undefined;
+  apiOfKey(key: string, api?: string): ControlledApi | undefined;
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
@@ -35,9 +46,4 @@ export interface SandboxContext {
   access(): { exposed: boolean; token?: string };
   /** when the sandbox was created (ms, wall clock) */
   startedAt: number;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
 }

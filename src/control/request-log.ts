@@ -1,6 +1,6 @@
 // The request log: a bounded ring buffer of finished requests, fed by the pipeline's
 // ResponseRecord events. The control API reads it (GET /__sandbox/requests).
-import type { ResponseRecord } from '../engine/pipeline.ts';
+import type { ResponseRecord } from '../engine/runtime.ts';
 
 export const DEFAULT_LOG_SIZE = 1000;
 

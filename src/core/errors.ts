@@ -1,6 +1,6 @@
-// Errors as values: an ApiError names a catalogue code; the envelope is rendered from the API's
-// policy, so the engine never writes an API's error shape by hand.
-import type { ApiPolicy } from '../openapi/policy.ts';
+// Errors as values: an ApiError names a catalogue code, a PlainApiError carries a bare message.
+// Every layer throws them; only the engine renders them, in the owning API's envelope
+// (src/engine/envelope.ts), so no module writes an API's error shape by hand.
 
 export interface ApiErrorOptions {
   /** fields added to the error object (path, required, balance, details, …) */
@@ -43,23 +43,4 @@ export class PlainApiError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface RenderedError {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-export function renderError(policy: ApiPolicy, err: unknown, requestId: string): RenderedError {
-  if (err instanceof PlainApiError) {
-    return { status: err.status, headers: err.headers, body: { error: err.message } };
-  }
-  const apiErr =
-    err instanceof ApiError ? err : new ApiError(policy.errors.internal, 'An unexpected error occurred in the sandbox.');
-  const entry = policy.errors.catalogue[apiErr.code] ?? policy.errors.catalogue[policy.errors.internal]!;
-  const error: Record<string, unknown> = { code: apiErr.code, message: apiErr.message || entry.message, ...apiErr.extra };
-  const field = policy.errors.requestId.field;
-  if (field) error[field] = requestId;
-  return { status: apiErr.status ?? entry.status, headers: apiErr.headers, body: { error } };
 }

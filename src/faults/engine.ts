@@ -1,27 +1,27 @@
 // The fault engine: the rule store, the sandbox's seeded randomness and the per-request header,
-// behind two faces — planRequest() for the HTTP pipeline, and FaultHooks (pipeline stages,
-// webhook deliveries) for the stateful API modules.
-import type { IncomingHttpHeaders } from 'node:http';
+// behind two faces — planRequest() for the request path (a plan as data, which the engine
+// carries out), and FaultHooks (pipeline stages, webhook deliveries) for the stateful modules.
 import type { ApiPolicy } from '../openapi/policy.ts';
-import {
-  describeAction,
-  DirectiveError,
-  FAULT_HEADER,
-  parseFaultHeader,
-  parsePrefer,
-  type PreferDirectives,
-  type RequestFaultAction,
-} from './directives.ts';
-import { documentedCodes, faultRequestError, injectedError, injectedStatus, planFrom, type InjectionContext, type RequestFaultPlan } from './apply.ts';
-import type { FaultHooks, PipelineFault, PipelineFaultQuery, WebhookFault, WebhookFaultQuery } from './hooks.ts';
 import { DEFAULT_SEED, SeededRandom } from '../core/random.ts';
+import { describeAction, DirectiveError, parseFaultHeader, type RequestFaultAction } from './directives.ts';
+import type { FaultHooks, PipelineFault, PipelineFaultQuery, WebhookFault, WebhookFaultQuery } from './hooks.ts';
+import { planFrom, type RequestFaultPlan } from './plan.ts';
 import { FaultRuleStore, type FaultRule, type FaultRuleInput } from './rules.ts';
 
-export interface RequestFaultQuery extends InjectionContext {
+export { FAULT_HEADER } from './directives.ts';
+export type { RequestFaultPlan } from './plan.ts';
+
+/** The facts of one request that fault rules match on, and its X-Sandbox-Fault header. */
+export interface RequestFaultQuery {
+  api: string;
+  key?: string;
+  operationId?: string;
   method: string;
   path: string;
-  key?: string;
-  headers: IncomingHttpHeaders;
+  /** the operation's path template as served */
+  template?: string;
+  /** the X-Sandbox-Fault header, if sent */
+  header?: string;
 }
 
 export class FaultEngine implements FaultHooks {
@@ -63,61 +63,16 @@ export class FaultEngine implements FaultHooks {
   }
 
   /**
-   * The faults for one request: the X-Sandbox-Fault header, Prism's Prefer header and the firing
-   * rules, merged (header first). Throws the API's 400 when a header cannot be understood.
+   * The faults for one request: the header's directives and the firing rules, merged (header
+   * first). Throws DirectiveError when the header cannot be understood.
    */
   planRequest(q: RequestFaultQuery): RequestFaultPlan | undefined {
-    const { policy } = q;
     const sources: { label: string; action: RequestFaultAction }[] = [];
-    let prefer: PreferDirectives | undefined;
-    try {
-      const header = q.headers[FAULT_HEADER];
-      const text = Array.isArray(header) ? header.join(',') : header;
-      if (text?.trim()) sources.push({ label: 'header', action: parseFaultHeader(text) });
-      prefer = q.op ? parsePrefer(q.headers.prefer) : undefined;
-    } catch (err) {
-      if (err instanceof DirectiveError) throw faultRequestError(policy, `${err.message}.`);
-      throw err;
-    }
-    for (const { rule, action } of this.rules.evaluate('request', {
-      api: policy.id,
-      key: q.key,
-      operationId: q.op?.operationId,
-      method: q.method,
-      path: q.path,
-      template: q.op?.servedPath,
-    })) {
-      sources.push({ label: rule.id, action });
-    }
-    const plan = planFrom(sources, this.random) ?? (prefer ? { applied: [] } : undefined);
-    if (!plan) return undefined;
-    plan.applied = sources.map((s) => `${s.label}: ${describeAction(s.action)}`);
-    const outcome = sources.find((s) => s.action.connection || s.action.error || s.action.status)?.action;
-    if (outcome && !outcome.connection) {
-      if (outcome.error) plan.error = injectedError(outcome.error, q, { status: outcome.status, message: outcome.message });
-      else if (outcome.status! >= 400) plan.error = injectedStatus(outcome.status!, q, outcome.message);
-      else this.preferred({ code: outcome.status }, q, plan);
-    } else if (!outcome && prefer) {
-      plan.applied.push(`prefer: ${Object.entries(prefer).map(([k, v]) => `${k}=${v}`).join(',')}`);
-      this.preferred(prefer, q, plan);
-    }
+    if (q.header?.trim()) sources.push({ label: 'header', action: parseFaultHeader(q.header) });
+    for (const { rule, action } of this.rules.evaluate('request', q)) sources.push({ label: rule.id, action });
+    const plan = planFrom(sources, this.random);
+    if (plan) plan.applied = sources.map((s) => `${s.label}: ${describeAction(s.action)}`);
     return plan;
-  }
-
-  /** Prism's Prefer: an error status as the documented error; another status or an example from the spec. */
-  private preferred(prefer: PreferDirectives, q: RequestFaultQuery, plan: RequestFaultPlan): void {
-    const code = prefer.code;
-    if (code !== undefined && code >= 400) {
-      const documented = documentedCodes(q.doc, q.op, code);
-      plan.error = documented[0] ? injectedError(documented[0], q) : injectedStatus(code, q);
-      return;
-    }
-    if (code !== undefined && !q.op?.responses[String(code)]) {
-      const listed = Object.keys(q.op?.responses ?? {}).join(', ');
-      plan.error = faultRequestError(q.policy, `${q.op?.operationId ?? 'This operation'} documents no ${code} response (documented: ${listed}).`);
-      return;
-    }
-    plan.mock = prefer;
   }
 
   pipeline(query: PipelineFaultQuery): PipelineFault | undefined {

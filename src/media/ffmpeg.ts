@@ -3,7 +3,6 @@
 // nothing downloads at install time) unless FFMPEG_PATH / FFPROBE_PATH point elsewhere.
 import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import ffprobeInstaller from '@ffprobe-installer/ffprobe';
 
@@ -44,76 +43,55 @@ export interface RunOptions {
   onStdout?: (chunk: string) => void;
 }
 
-// At most one FFmpeg/ffprobe process per core; the rest wait their turn.
-let limit = availableParallelism();
+// Live child processes, observable in tests (a killed render leaves none behind). Not a limit:
+// how many renders run at once is the job engine's work semaphore's business.
 let running = 0;
-const waiting: (() => void)[] = [];
 
-/** Processes running right now (the limit is observable in tests). */
+/** FFmpeg/ffprobe processes alive right now in this process. */
 export function runningProcesses(): number {
   return running;
 }
 
-/** Change the process limit (tests, embedding). */
-export function setProcessLimit(n: number): void {
-  limit = Math.max(1, n);
-  drain();
-}
-
-function drain(): void {
-  while (running < limit && waiting.length) {
-    running++;
-    waiting.shift()!();
-  }
-}
-
-async function slot(): Promise<() => void> {
-  await new Promise<void>((resolve) => {
-    waiting.push(resolve);
-    drain();
-  });
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    running--;
-    drain();
-  };
-}
-
 function run(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return slot().then(
-    (release) =>
-      new Promise<RunResult>((resolve) => {
-        const result: RunResult = { code: null, stdout: '', stderr: '', timedOut: false, aborted: false };
-        if (options.signal?.aborted) {
-          release();
-          resolve({ ...result, aborted: true });
-          return;
-        }
-        const child = spawn(executable(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        const kill = () => child.kill('SIGKILL');
-        const timer = options.timeoutMs ? setTimeout(() => ((result.timedOut = true), kill()), options.timeoutMs) : undefined;
-        const onAbort = () => ((result.aborted = true), kill());
-        options.signal?.addEventListener('abort', onAbort, { once: true });
-        child.stdout.setEncoding('utf8').on('data', (c: string) => {
-          if (result.stdout.length < 1 << 20) result.stdout += c;
-          options.onStdout?.(c);
-        });
-        child.stderr.setEncoding('utf8').on('data', (c: string) => {
-          result.stderr = (result.stderr + c).slice(-8192);
-        });
-        const finish = (code: number | null, error?: Error) => {
-          if (timer) clearTimeout(timer);
-          options.signal?.removeEventListener('abort', onAbort);
-          release();
-          if (error) result.stderr += `\n${error.message}`;
-          resolve({ ...result, code });
-        };
-        child.once('error', (err) => finish(null, err));
-        child.once('close', (code) => finish(code));
-      }),
-  );
+  return new Promise<RunResult>((resolve) => {
+    const result: RunResult = { code: null, stdout: '', stderr: '', timedOut: false, aborted: false };
+    if (options.signal?.aborted) {
+      resolve({ ...result, aborted: true });
+      return;
+    }
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(executable(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      // spawn() throws synchronously for an argv the kernel refuses (E2BIG) or a NUL byte.
+      resolve({ ...result, stderr: (err as Error).message });
+      return;
+    }
+    running++;
+    const kill = () => child.kill('SIGKILL');
+    const timer = options.timeoutMs ? setTimeout(() => ((result.timedOut = true), kill()), options.timeoutMs) : undefined;
+    const onAbort = () => ((result.aborted = true), kill());
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      if (result.stdout.length < 1 << 20) result.stdout += c;
+      options.onStdout?.(c);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      result.stderr = (result.stderr + c).slice(-8192);
+    });
+    let finished = false;
+    const finish = (code: number | null, error?: Error) => {
+      if (finished) return;
+      finished = true;
+      running--;
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error) result.stderr += `\n${error.message}`;
+      resolve({ ...result, code });
+    };
+    child.once('error', (err) => finish(null, err));
+    child.once('close', (code) => finish(code));
+  });
 }
 
 export function runFfmpeg(args: string[], options?: RunOptions): Promise<RunResult> {

@@ -2,7 +2,7 @@
 // so the repository's test media are reproducible and carry no third-party content.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_FIXTURES_DIR } from '../apis/phantomflow/render/index.ts';
+import { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../paths.ts';
 import { meaningfulLine, runFfmpeg } from './ffmpeg.ts';
 
 const dir = join(DEFAULT_FIXTURES_DIR, 'media');

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { listOperations, type Operation } from './operations.ts';
 import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
+import { checkExtensions } from './extensions.ts';
 import { deref } from './refs.ts';
 
 export interface ApiSpec {
@@ -59,6 +60,8 @@ export function loadSpec(file: string): ApiSpec {
     throw new SpecError(`${where}: not an OpenAPI 3.1 document`);
   }
   const policy = readPolicy(doc['x-sandbox'], where);
+  const extensionProblems = checkExtensions(doc, policy);
+  if (extensionProblems.length) throw new SpecError(`${where}: invalid x- extensions:\n  ${extensionProblems.join('\n  ')}`);
   const mount = mountOf(doc);
   const operations = listOperations(doc, mount);
   checkConsistency(doc, policy, operations, where);

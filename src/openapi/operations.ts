@@ -1,6 +1,7 @@
 // The operations of a spec, flattened into what the router and validators need.
 import { deref } from './refs.ts';
 import { parseLimit, type WordedLimit } from './limit-wording.ts';
+import type { ValidationStyle } from './policy.ts';
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -31,6 +32,8 @@ export interface Operation {
   scopes: string[] | null;
   /** route limits by plan, from x-sandbox-rate-limit ("10 per 1 day"), on top of the per-minute limit */
   routeLimits: Record<string, WordedLimit>;
+  /** the body validation style this operation uses instead of the API's (x-sandbox-validation) */
+  validation?: ValidationStyle;
   /** response status codes declared, as strings ('200', '4XX', 'default') */
   responses: Record<string, any>;
   /** the operation object itself, for x- keys read by the engine or API modules */
@@ -75,6 +78,7 @@ export function listOperations(doc: any, mount: string): Operation[] {
         body: body ? { required: Boolean(body.required), content: body.content ?? {} } : undefined,
         scopes: scopesOf(doc, op),
         routeLimits: Object.fromEntries(Object.entries<string>(op['x-sandbox-rate-limit'] ?? {}).map(([plan, text]) => [plan, parseLimit(text)])),
+        validation: op['x-sandbox-validation'],
         responses: op.responses ?? {},
         raw: op,
       });

@@ -1,6 +1,7 @@
 // The sandbox policy of one API, read from the spec's root `x-sandbox` object (decision 002).
-// The block is checked against a JSON Schema at start-up so that a typo fails loudly, then
-// normalised into the typed form the engine uses. Nothing here knows any API by name.
+// The whole block is checked against a JSON Schema at start-up (no unknown keys anywhere, so a
+// typo fails loudly), then normalised into the typed form the engine and API modules use.
+// Nothing here knows any API by name.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
 export type AuthFailure = 'missing' | 'invalid' | 'live' | 'unknown' | 'revoked' | 'disabled' | 'scope' | 'token';
@@ -25,11 +26,37 @@ export interface ValidationStyle {
   missingRequired?: string;
 }
 
+export type Rounding = 'ceil' | 'round' | 'floor';
+
+/** x-sandbox.credits: what work costs. Which fields apply is the API module's business. */
+export interface CreditsPolicy {
+  /** duration pricing: credits per second of video, rounded as `rounding` says */
+  perSecond?: number;
+  rounding: Rounding;
+  /** per-part pricing (scenes, narration) and the balance needed to start */
+  perScene?: number;
+  audio?: number;
+  minimumToCreate?: number;
+}
+
+export interface SignatureConfig {
+  header: string;
+  algorithm: 'hmac-sha256';
+  encoding: 'hex' | 'base64';
+  /** the field of the subscription object holding the secret */
+  secretField?: string;
+}
+
+/** x-sandbox.webhooks: how deliveries are retried and signed. */
+export interface WebhookPolicy {
+  retryDelaysSeconds: number[];
+  timeoutSeconds: number;
+  signature?: SignatureConfig;
+}
+
 export interface ApiPolicy {
   id: string;
   routePrefix: string;
-  /** a control API (the sandbox's own /__sandbox): always served, never faulted, owns no keys */
-  control: boolean;
   auth: {
     header: string;
     testKeyPattern: RegExp;
@@ -60,64 +87,62 @@ export interface ApiPolicy {
     headers: { limit: string; remaining: string; reset: string; retryAfter: string };
     exceeded: { code?: string; form?: 'coded' | 'string'; template?: string };
   };
-  concurrency: { code: string; message?: string };
+  /** the active-job cap's error, and the job states that count as in progress (if the spec says) */
+  concurrency: { code: string; message?: string; activeStates?: string[] };
   /** largest request body read, in bytes */
   maxBodyBytes: number;
-  /** Everything else in x-sandbox (credits, webhooks, …) for the API module to read. */
-  raw: Record<string, unknown>;
+  credits?: CreditsPolicy;
+  webhooks: WebhookPolicy;
+  /** provenance labels (doc, seed, inferred, …) that x-provenance values must name */
+  provenance: Record<string, string>;
 }
 
 const codeRef = { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' };
+const closed = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, required, properties });
+const validationStyle = closed({ code: codeRef, style: { enum: ['path', 'details'] }, missingRequired: codeRef }, ['code', 'style']);
 
-// The shape of x-sandbox. Unknown top-level keys are allowed (API modules read their own, e.g.
-// `credits`, `webhooks`), but the keys the engine reads are checked strictly.
-const policySchema = {
-  type: 'object',
-  required: ['id', 'routePrefix', 'auth', 'errors', 'validation', 'plans', 'rateLimit'],
-  properties: {
+// The shape of x-sandbox. Every object is closed: an unknown or misspelt key is an error.
+const policySchema = closed(
+  {
     id: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
     routePrefix: { type: 'string', pattern: '^/' },
-    control: { type: 'boolean' },
-    auth: {
-      type: 'object',
-      required: ['header', 'testKeyPattern', 'errors'],
-      additionalProperties: false,
-      properties: {
+    maxBodyBytes: { type: 'integer', minimum: 1 },
+    auth: closed(
+      {
         header: { type: 'string', minLength: 1 },
         testKeyPattern: { type: 'string', format: 'regex' },
         liveKeyPattern: { type: 'string', format: 'regex' },
         planMarker: { type: 'string', format: 'regex' },
-        bearer: {
+        bearer: closed({ scheme: { type: 'string' }, error: codeRef }, ['scheme', 'error']),
+        errors: {
           type: 'object',
-          required: ['scheme', 'error'],
-          properties: { scheme: { type: 'string' }, error: codeRef },
+          additionalProperties: false,
+          required: ['missing', 'invalid'],
+          properties: Object.fromEntries(['missing', 'invalid', 'live', 'unknown', 'revoked', 'disabled', 'scope'].map((k) => [k, codeRef])),
         },
-        errors: { type: 'object', additionalProperties: codeRef, required: ['missing', 'invalid'] },
-        messages: { type: 'object', additionalProperties: { type: 'string' } },
+        messages: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(['missing', 'invalid', 'live', 'unknown', 'revoked', 'disabled', 'scope', 'token'].map((k) => [k, { type: 'string' }])),
+        },
       },
-    },
-    errors: {
-      type: 'object',
-      required: ['catalogue', 'routeNotFound', 'internal'],
-      properties: {
-        requestId: {
-          type: 'object',
-          required: ['header'],
-          properties: { header: { type: 'string' }, field: { type: 'string' } },
-        },
+      ['header', 'testKeyPattern', 'errors'],
+    ),
+    errors: closed(
+      {
+        requestId: closed({ header: { type: 'string' }, field: { type: 'string' } }, ['header']),
         catalogue: {
           type: 'object',
           propertyNames: codeRef,
-          additionalProperties: {
-            type: 'object',
-            required: ['status', 'message'],
-            properties: {
+          additionalProperties: closed(
+            {
               status: { type: 'integer', minimum: 400, maximum: 599 },
               message: { type: 'string' },
               provenance: { type: 'string' },
               extra: { type: 'array', items: { type: 'string' } },
             },
-          },
+            ['status', 'message'],
+          ),
         },
         routeNotFound: codeRef,
         methodNotAllowed: codeRef,
@@ -125,61 +150,70 @@ const policySchema = {
         unsupportedMediaType: codeRef,
         internal: codeRef,
       },
-    },
-    validation: {
-      type: 'object',
-      required: ['invalidJson', 'body'],
-      properties: {
-        invalidJson: codeRef,
-        body: {
-          type: 'object',
-          required: ['code', 'style'],
-          properties: { code: codeRef, style: { enum: ['path', 'details'] }, missingRequired: codeRef },
-        },
-        missingRequired: codeRef,
-        parameters: codeRef,
-      },
-    },
-    plans: {
-      type: 'object',
-      required: ['default', 'catalogue'],
-      properties: {
+      ['catalogue', 'routeNotFound', 'internal'],
+    ),
+    validation: closed({ invalidJson: codeRef, body: validationStyle, missingRequired: codeRef, parameters: codeRef }, ['invalidJson', 'body']),
+    plans: closed(
+      {
         default: { type: 'string' },
         catalogue: {
           type: 'object',
           minProperties: 1,
-          additionalProperties: {
-            type: 'object',
-            required: ['requestsPerMinute', 'concurrentJobs', 'credits'],
-            properties: {
+          additionalProperties: closed(
+            {
               requestsPerMinute: { type: ['integer', 'null'], minimum: 1 },
               concurrentJobs: { type: ['integer', 'null'], minimum: 1 },
               credits: { type: 'integer', minimum: 0 },
             },
-          },
+            ['requestsPerMinute', 'concurrentJobs', 'credits'],
+          ),
         },
       },
-    },
-    rateLimit: {
-      type: 'object',
-      required: ['windowSeconds', 'exceeded'],
-      properties: {
+      ['default', 'catalogue'],
+    ),
+    rateLimit: closed(
+      {
         windowSeconds: { type: 'integer', minimum: 1 },
-        headers: { type: 'object', additionalProperties: { type: 'string' } },
-        exceeded: {
-          type: 'object',
-          properties: { code: codeRef, form: { enum: ['coded', 'string'] }, template: { type: 'string' } },
-        },
+        headers: closed(Object.fromEntries(['limit', 'remaining', 'reset', 'retryAfter'].map((k) => [k, { type: 'string', minLength: 1 }]))),
+        exceeded: closed({ code: codeRef, form: { enum: ['coded', 'string'] }, template: { type: 'string' } }),
       },
+      ['windowSeconds', 'exceeded'],
+    ),
+    concurrency: closed(
+      { code: codeRef, message: { type: 'string' }, activeStates: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } },
+      ['code'],
+    ),
+    credits: {
+      ...closed({
+        perSecond: { type: 'number', minimum: 0 },
+        rounding: { enum: ['ceil', 'round', 'floor'] },
+        perScene: { type: 'integer', minimum: 0 },
+        audio: { type: 'integer', minimum: 0 },
+        minimumToCreate: { type: 'integer', minimum: 0 },
+      }),
+      dependentRequired: { rounding: ['perSecond'] },
+      minProperties: 1,
     },
-    maxBodyBytes: { type: 'integer', minimum: 1 },
-    concurrency: {
-      type: 'object',
-      required: ['code'],
-      properties: { code: codeRef, message: { type: 'string' } },
-    },
+    webhooks: closed({
+      retryDelaysSeconds: { type: 'array', items: { type: 'number', minimum: 0 } },
+      timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+      signature: closed(
+        {
+          header: { type: 'string', minLength: 1 },
+          algorithm: { enum: ['hmac-sha256'] },
+          encoding: { enum: ['hex', 'base64'] },
+          secretField: { type: 'string' },
+        },
+        ['header', 'algorithm'],
+      ),
+    }),
+    provenance: { type: 'object', additionalProperties: { type: 'string' } },
   },
-} as const;
+  ['id', 'routePrefix', 'auth', 'errors', 'validation', 'plans', 'rateLimit'],
+);
+
+/** x-sandbox-validation on an operation: the body validation style it uses instead of the API's. */
+export const operationValidationSchema = validationStyle;
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 ajv.addFormat('regex', { validate: (s: string) => { try { new RegExp(s); return true; } catch { return false; } } });
@@ -201,7 +235,6 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
   const policy: ApiPolicy = {
     id: x.id,
     routePrefix: x.routePrefix.replace(/\/+$/, '') || '/',
-    control: x.control === true,
     auth: {
       header: String(x.auth.header).toLowerCase(),
       testKeyPattern: new RegExp(x.auth.testKeyPattern),
@@ -255,7 +288,13 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     },
     concurrency: x.concurrency ?? { code: x.rateLimit.exceeded.code ?? x.errors.internal },
     maxBodyBytes: x.maxBodyBytes ?? 1024 * 1024,
-    raw: x,
+    credits: x.credits ? { ...x.credits, rounding: x.credits.rounding ?? 'ceil' } : undefined,
+    webhooks: {
+      retryDelaysSeconds: x.webhooks?.retryDelaysSeconds ?? [],
+      timeoutSeconds: x.webhooks?.timeoutSeconds ?? 10,
+      signature: x.webhooks?.signature ? { encoding: 'hex', ...x.webhooks.signature } : undefined,
+    },
+    provenance: x.provenance ?? {},
   };
   if (!policy.plans.catalogue[policy.plans.default]) {
     throw new SpecError(`${where}: x-sandbox.plans.default "${policy.plans.default}" is not in plans.catalogue`);

@@ -3,12 +3,6 @@
 import { ApiError } from '../core/errors.ts';
 import type { ApiPolicy } from '../openapi/policy.ts';
 
-/** The job statuses the spec says count as in progress (`concurrency.activeStates`), if it says. */
-export function activeStatesOf(policy: ApiPolicy): string[] | undefined {
-  const states = (policy.raw.concurrency as { activeStates?: unknown } | undefined)?.activeStates;
-  return Array.isArray(states) && states.every((s) => typeof s === 'string') ? (states as string[]) : undefined;
-}
-
 /**
  * Throw the API's concurrency error when `active` jobs already fill the cap (null = unlimited).
  * `retryAfterSeconds` estimates when a slot frees; the header says at least 1.

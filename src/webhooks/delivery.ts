@@ -14,24 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../core/clock.ts';
 import type { FaultHooks, WebhookFault } from '../faults/hooks.ts';
-import { createSigner, type SignatureConfig, type Signer } from './signing.ts';
-
-export interface WebhookPolicy {
-  retryDelaysSeconds: number[];
-  timeoutSeconds: number;
-  signature?: SignatureConfig;
-}
-
-/** Read `x-sandbox.webhooks` (policy.raw.webhooks); sensible defaults when absent. */
-export function webhookPolicyFrom(raw: unknown): WebhookPolicy {
-  const w = (raw ?? {}) as Partial<WebhookPolicy>;
-  const delays = Array.isArray(w.retryDelaysSeconds) ? w.retryDelaysSeconds.filter((d) => typeof d === 'number' && d >= 0) : [];
-  return {
-    retryDelaysSeconds: delays,
-    timeoutSeconds: typeof w.timeoutSeconds === 'number' && w.timeoutSeconds > 0 ? w.timeoutSeconds : 10,
-    signature: w.signature,
-  };
-}
+import type { WebhookPolicy } from '../openapi/policy.ts';
+import { createSigner, type Signer } from './signing.ts';
 
 export interface WebhookAttempt {
   /** 1-based attempt number (a duplicate copy shares its attempt's number) */

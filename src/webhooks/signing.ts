@@ -1,14 +1,8 @@
 // Webhook signatures, configured by `x-sandbox.webhooks.signature` (decision 002): HMAC of the raw
 // body with the subscription's secret, sent in a header. Without the block deliveries are unsigned.
 import { createHmac } from 'node:crypto';
+import type { SignatureConfig } from '../openapi/policy.ts';
 
-export interface SignatureConfig {
-  header: string;
-  algorithm: 'hmac-sha256';
-  encoding: 'hex' | 'base64';
-  /** the field of the subscription object holding the secret (documentation only here) */
-  secretField?: string;
-}
 
 /** Signs a raw body with a secret; returns the header to add. */
 export type Signer = (body: string, secret: string) => { header: string; value: string };

@@ -4,7 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { serveFile } from '../../src/engine/serve-file.ts';
+import { serveFile } from '../../src/engine/transport/serve-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'serve-file-'));
 const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));

@@ -122,3 +122,11 @@ describe('Sketchpen validation and errors', () => {
     expect(again.status).not.toBe(429);
   });
 });
+
+describe('bodies the API cannot take', () => {
+  it('an oversized body is BAD_REQUEST with the catalogue’s status (400), not a 413', async () => {
+    const big = JSON.stringify({ prompt: 'x'.repeat(10 * 1024 * 1024 + 10) });
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers: { ...sk(), 'content-type': 'application/json' }, body: big });
+    expectSketchpenError(r, 400, 'BAD_REQUEST');
+  });
+});

@@ -1,7 +1,8 @@
 // The fault vocabulary and rule matching as pure functions (the HTTP behaviour is tested beside).
 import { describe, expect, it } from 'vitest';
-import { DirectiveError, parseAction, parseFaultHeader, parsePrefer } from '../../src/faults/directives.ts';
-import { sampleLatency } from '../../src/faults/apply.ts';
+import { DirectiveError, parseAction, parseFaultHeader } from '../../src/faults/directives.ts';
+import { sampleLatency } from '../../src/faults/plan.ts';
+import { parsePrefer } from '../../src/engine/prefer.ts';
 import { SeededRandom } from '../../src/core/random.ts';
 import { FaultRuleStore, globToRegExp, matches } from '../../src/faults/rules.ts';
 

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../src/core/clock.ts';
 import { JobEngine, WorkTimeout, type LifecycleDefinition, type StateSpec } from '../../src/jobs/lifecycle.ts';
-import { WorkPool } from '../../src/jobs/pool.ts';
+import { Semaphore } from '../../src/core/semaphore.ts';
 import { eventually } from '../support/phantomflow.ts';
 
 interface Data {
@@ -38,11 +38,12 @@ function machine(overrides: Partial<Record<string, StateSpec<Data>>> = {}): Life
       failed: { terminal: true, progress: 100 },
       ...overrides,
     } as Record<string, StateSpec<Data>>,
+    internalErrorCode: 'INTERNAL',
     describeFailure: (err) => ({ code: err instanceof WorkTimeout ? 'TIMEOUT' : 'BROKEN', message: String((err as Error).message) }),
   };
 }
 
-function engine(def = machine(), opts: { pool?: WorkPool; workTimeoutMs?: number; historyLimit?: number } = {}) {
+function engine(def = machine(), opts: { work?: Semaphore; workTimeoutMs?: number; historyLimit?: number } = {}) {
   const clock = new SandboxClock({ mode: 'manual' });
   clocks.push(clock);
   const transitions: string[] = [];
@@ -114,8 +115,8 @@ describe('JobEngine', () => {
   });
 
   it('pooled states wait in the previous state for a slot', async () => {
-    const pool = new WorkPool(1);
-    const { clock, e } = engine(machine(), { pool });
+    const work = new Semaphore(1);
+    const { clock, e } = engine(machine(), { work });
     const jobs = [1, 2, 3].map(() => e.create('acct', { scenes: 1, log: [] }));
     await drive(clock, () => jobs.every((j) => j.state === 'refining'));
     jobs.forEach((j) => e.send(j.id, 'approve'));
@@ -125,17 +126,15 @@ describe('JobEngine', () => {
       return jobs.every((j) => j.state === 'completed');
     });
     expect(maxRendering).toBe(1);
-    expect(pool.inUse).toBe(0);
+    expect(work.stats()).toEqual({ active: 0, queued: 0, peakActive: 1 });
   });
 
-  it('fail() force-fails, reset() forgets and stops timers, history keeps the newest N finished', async () => {
-    const { clock, e, transitions } = engine(machine(), { historyLimit: 2 });
-    const a = e.create('a', { scenes: 1, log: [] });
-    expect(e.fail(a.id, { code: 'X', message: 'stopped' })).toBe(true);
-    expect(a).toMatchObject({ state: 'failed', error: { code: 'X' } });
-    expect(e.fail(a.id, { code: 'X', message: 'again' })).toBe(false);
+  it('reset() forgets and stops timers; history keeps the newest N finished per owner', async () => {
+    // Scripting fails at once, with the job's tag as the message: jobs finish without driving the clock far.
+    const failing = machine({ scripting: { work: async (ctx) => { throw new Error(ctx.job.data.log[0]); } } });
+    const { clock, e, transitions } = engine(failing, { historyLimit: 2 });
 
-    const b = e.create('b', { scenes: 1, log: [] });
+    const b = e.create('b', { scenes: 1, log: ['b'] });
     e.reset('b');
     expect(e.get(b.id)).toBeUndefined();
     const before = transitions.length;
@@ -143,8 +142,10 @@ describe('JobEngine', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(transitions.length).toBe(before);
 
-    for (let i = 0; i < 3; i += 1) e.fail(e.create('a', { scenes: 1, log: [] }).id, { code: 'X', message: String(i) });
+    const jobs = ['0', '1', '2'].map((tag) => e.create('a', { scenes: 1, log: [tag] }));
+    await drive(clock, () => jobs.filter((j) => j.state === 'failed').length === 3 || e.list('a').length < 3);
     expect(e.list('a').map((j) => j.error?.message)).toEqual(['2', '1']);
+    expect(e.list('a').every((j) => j.error?.code === 'BROKEN')).toBe(true);
     expect(e.getOwned('b', e.list('a')[0]!.id)).toBeUndefined();
   });
 

@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { loadSpec } from '../../src/openapi/load.ts';
-import { Validators } from '../../src/engine/validate.ts';
+import { Validators } from '../../src/engine/validate/validators.ts';
 import { ROOT, SPEC_DIR } from '../../src/paths.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;

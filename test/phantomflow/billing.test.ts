@@ -10,7 +10,7 @@ import { SPEC_DIR } from '../../src/paths.ts';
 import { ApiError } from '../../src/core/errors.ts';
 
 const spec = loadSpec(`${SPEC_DIR}/phantomflow.yaml`);
-const pricing = durationPricingFrom(spec.policy.raw.credits)!;
+const pricing = durationPricingFrom(spec.policy.credits)!;
 
 describe('pricing from x-sandbox.credits', () => {
   it('is ceil(seconds × 1), free of float noise', () => {

@@ -131,7 +131,7 @@ describe('listing, isolation, history', () => {
 describe('50 jobs at once on an enterprise key', () => {
   let s: RunningSandbox;
   beforeAll(async () => {
-    s = await startSandbox({ jobs: { queueDelayMs: 0, workConcurrency: 2 } });
+    s = await startSandbox({ jobs: { queueDelayMs: 0 }, workConcurrency: 2 });
   });
   afterAll(() => s.close());
 

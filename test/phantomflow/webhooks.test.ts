@@ -16,7 +16,7 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
-const deliveries = (key: string) => s.sandbox.apis[0]!.instance.views!.webhooks!({ key }) as WebhookDelivery[];
+const deliveries = (key: string) => s.sandbox.apis[0]!.views.webhooks!({ key }).map((r) => r.body) as unknown as WebhookDelivery[];
 async function receiver(respond?: Parameters<typeof localServer>[0]) {
   const r = await localServer(respond);
   receivers.push(r);

@@ -4,7 +4,8 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../src/core/clock.ts';
 import type { FaultHooks, WebhookFault, WebhookFaultQuery } from '../../src/faults/hooks.ts';
-import { WebhookDispatcher, webhookPolicyFrom, type WebhookPolicy } from '../../src/webhooks/delivery.ts';
+import { WebhookDispatcher } from '../../src/webhooks/delivery.ts';
+import type { WebhookPolicy } from '../../src/openapi/policy.ts';
 import { eventually, localServer, type LocalServer } from '../support/phantomflow.ts';
 
 const open: { close(): unknown }[] = [];
@@ -20,7 +21,7 @@ function setup(fault: (q: WebhookFaultQuery) => WebhookFault | undefined, policy
     api: 'test',
     clock,
     faults,
-    policy: { ...webhookPolicyFrom({ retryDelaysSeconds: [30, 60], timeoutSeconds: 10 }), ...policy },
+    policy: { retryDelaysSeconds: [30, 60], timeoutSeconds: 10, ...policy },
     timeoutMs,
   });
   open.push({ close: () => (dispatcher.close(), clock.close()) });
@@ -34,11 +35,6 @@ async function server(respond?: Parameters<typeof localServer>[0]): Promise<Loca
 const pause = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
 describe('WebhookDispatcher', () => {
-  it('reads x-sandbox.webhooks: attempts = 1 + retry delays', () => {
-    expect(webhookPolicyFrom({ retryDelaysSeconds: [30, 60, 120, 240], timeoutSeconds: 10 })).toEqual({ retryDelaysSeconds: [30, 60, 120, 240], timeoutSeconds: 10, signature: undefined });
-    expect(webhookPolicyFrom(undefined)).toEqual({ retryDelaysSeconds: [], timeoutSeconds: 10, signature: undefined });
-  });
-
   it('asks the fault hooks before every attempt, with the attempt number', async () => {
     const hook = await server((_q, res) => res.writeHead(500).end());
     const { dispatcher, clock, queries } = setup(() => undefined);

@@ -6,12 +6,10 @@
 //   render.ts        POST /api/render, POST /api/render/template
 //   jobs.ts          the render lifecycle, job objects, listing, settle/refund + webhook at the end
 //   billing.ts       estimate, reservation, settlement, refund
-import type { ApiModule } from '../module.ts';
-import { FILES_PREFIX } from '../../engine/files.ts';
-import { WorkPool } from '../../jobs/pool.ts';
+import type { ApiModule } from '../../engine/module.ts';
 import { durationPricingFrom } from '../../tenancy/pricing.ts';
 import { bundleSchema, resolvePointer } from '../../openapi/refs.ts';
-import { webhookPolicyFrom, WebhookDispatcher } from '../../webhooks/delivery.ts';
+import { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import { accountHandlers } from './account.ts';
 import { RenderBilling } from './billing.ts';
 import { RenderJobs } from './jobs.ts';
@@ -26,11 +24,11 @@ const OWN_CODES = ['NOT_FOUND', 'FORBIDDEN', 'TEMPLATE_NOT_FOUND', 'INSUFFICIENT
 
 export const phantomflow: ApiModule = {
   id: 'phantomflow',
-  create({ spec, accounts, clock, ledger, validators, faults, dataDir, settings = {} }) {
+  create({ spec, accounts, clock, ledger, validators, faults, work, files, register, settings, media }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`phantomflow: the spec's catalogue lacks ${missing.join(', ')}`);
-    const pricing = durationPricingFrom(policy.raw.credits);
+    const pricing = durationPricingFrom(policy.credits);
     if (!pricing) throw new Error('phantomflow: x-sandbox.credits needs {perSecond, rounding}');
 
     // Generated once from the spec's own component: the schema clients validate with is, by
@@ -45,30 +43,34 @@ export const phantomflow: ApiModule = {
     };
 
     const templates = new TemplateStore(() => clock.now());
+    register(templates);
     const webhooks = new WebhookDispatcher({
       api: policy.id,
       clock,
       faults,
-      policy: webhookPolicyFrom(policy.raw.webhooks),
+      policy: policy.webhooks,
       timeoutMs: settings.webhookTimeoutMs,
       historyLimit: settings.webhookHistoryLimit,
     });
+    register(webhooks);
     const jobs = new RenderJobs({
       policy,
       accounts,
       clock,
       faults,
-      renderer: createRenderer({ outputDir: dataDir, fidelity: settings.renderFidelity, fetch: { allowHosts: settings.sourceHosts } }),
+      renderer: createRenderer({ outputDir: files.dir, fidelity: media.fidelity, fetch: { allowHosts: media.allowHosts } }),
       billing: new RenderBilling(pricing, ledger, accounts),
       webhooks,
-      pool: new WorkPool(settings.workConcurrency ?? 2),
-      dataDir,
-      filesPath: `${FILES_PREFIX}/${policy.id}`,
+      work,
+      dataDir: files.dir,
+      filesPath: files.urlPath,
       defaults: { width: defaultOf('width', 1920), height: defaultOf('height', 1080), fps: defaultOf('fps', 30) },
       queueDelayMs: settings.queueDelayMs ?? 1000,
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,
     });
+
+    register(jobs);
 
     return {
       handlers: {
@@ -83,18 +85,13 @@ export const phantomflow: ApiModule = {
         ...templateHandlers(templates),
         ...accountHandlers(policy, accounts, (key) => jobs.activeCount(key)),
       },
-      reset(key) {
-        jobs.reset(key);
-        templates.reset(key);
-        webhooks.reset(key);
-      },
       close() {
         jobs.close();
         webhooks.close();
       },
       views: {
         jobs: (filter) => jobs.list(filter),
-        webhooks: (filter) => webhooks.list(filter),
+        webhooks: (filter) => webhooks.list(filter).map((d) => ({ key: d.key, createdAt: Date.parse(d.createdAt), body: { ...d } })),
       },
     };
   },

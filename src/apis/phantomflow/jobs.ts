@@ -9,10 +9,11 @@ import type { FaultHooks } from '../../faults/hooks.ts';
 import { decodeCursor, pageOf } from '../../engine/cursor.ts';
 import { ApiError } from '../../core/errors.ts';
 import type { Handler } from '../../engine/handler.ts';
+import type { Semaphore } from '../../core/semaphore.ts';
+import type { ViewFilter, ViewRecord } from '../../engine/module.ts';
 import { JobEngine, WorkTimeout, type Job, type LifecycleDefinition } from '../../jobs/lifecycle.ts';
-import type { WorkPool } from '../../jobs/pool.ts';
 import type { Account, AccountStore } from '../../tenancy/accounts.ts';
-import { activeStatesOf, assertCapacity } from '../../tenancy/concurrency.ts';
+import { assertCapacity } from '../../tenancy/concurrency.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import type { RenderBilling } from './billing.ts';
@@ -46,7 +47,8 @@ export interface RenderJobsOptions {
   renderer: Renderer;
   billing: RenderBilling;
   webhooks: WebhookDispatcher;
-  pool: WorkPool;
+  /** the sandbox's work semaphore: renders wait in `queued` for a slot */
+  work: Semaphore;
   dataDir: string;
   /** URL path under which dataDir is served (`/files/phantomflow`) */
   filesPath: string;
@@ -95,6 +97,7 @@ export class RenderJobs {
         completed: { terminal: true, progress: 100 },
         failed: { terminal: true, progress: 100 },
       },
+      internalErrorCode: o.policy.errors.internal,
       describeFailure: (err) => ({
         code: 'RENDER_FAILED',
         message:
@@ -105,13 +108,13 @@ export class RenderJobs {
     };
     this.engine = new JobEngine(definition, {
       clock: o.clock,
-      pool: o.pool,
+      work: o.work,
       workTimeoutMs: o.workTimeoutMs,
       historyLimit: o.historyLimit,
       onTransition: (job, _from, to) => this.onTransition(job, to),
       onForget: (job) => this.removeFiles(job),
     });
-    this.activeStates = activeStatesOf(o.policy) ?? this.engine.activeStates;
+    this.activeStates = o.policy.concurrency.activeStates ?? this.engine.activeStates;
   }
 
   /** Accept a validated movie script for `account`: the 202 body. */
@@ -200,9 +203,9 @@ export class RenderJobs {
   }
 
   /** Jobs across accounts (or one) for the control API, newest first. */
-  list(filter: { key?: string; status?: string; limit?: number }): Record<string, unknown>[] {
+  list(filter: ViewFilter): ViewRecord[] {
     const jobs = this.engine.list(filter.key, filter.status ? [filter.status] : undefined);
-    return jobs.slice(0, filter.limit ?? jobs.length).map((j) => ({ key: j.owner, ...this.view(j) }));
+    return jobs.slice(0, filter.limit ?? jobs.length).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: this.view(j) }));
   }
 
   reset(key?: string): void {

@@ -4,9 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRenderer, runningProcesses, setProcessLimit, type RenderResult } from '../../../src/apis/phantomflow/render/index.ts';
+import { createRenderer, runningProcesses, type RenderResult } from '../../../src/apis/phantomflow/render/index.ts';
 import { runFfmpeg } from '../../../src/media/ffmpeg.ts';
-import { availableParallelism } from 'node:os';
 
 const out = mkdtempSync(join(tmpdir(), 'render-fail-'));
 let server: Server;
@@ -132,35 +131,5 @@ describe('FFmpeg runs', () => {
     expect(r.timedOut).toBe(true);
     expect(r.code).toBeNull();
     expect(Date.now() - t0).toBeLessThan(5_000);
-  });
-
-  it("a renderer's maxConcurrent holds: two renders with maxConcurrent 1 never overlap", async () => {
-    const one = createRenderer({ outputDir: out, maxConcurrent: 1 });
-    const script = { width: 160, height: 90, scenes: [{ duration: 0.5 }] };
-    const pending = [one.render(script, { jobId: 'mc0' }), one.render(script, { jobId: 'mc1' })];
-    // Wait (bounded) until both have reached the semaphore: one holds the slot, one queues.
-    for (let i = 0; i < 500 && one.stats().queued === 0; i++) await new Promise((r) => setTimeout(r, 1));
-    expect(one.stats()).toMatchObject({ running: 1, queued: 1 });
-    const results = await Promise.all(pending);
-    expect(results.every((x) => x.ok)).toBe(true);
-    expect(one.stats()).toEqual({ running: 0, queued: 0, peakRunning: 1 });
-    const two = createRenderer({ outputDir: out, maxConcurrent: 2 });
-    await Promise.all([0, 1, 2].map((i) => two.render(script, { jobId: `mt${i}` })));
-    expect(two.stats().peakRunning).toBe(2);
-  });
-
-  it('never run more than the process limit at once; the rest queue', async () => {
-    setProcessLimit(1);
-    try {
-      let most = 0;
-      const watch = setInterval(() => (most = Math.max(most, runningProcesses())), 1);
-      const r = createRenderer({ outputDir: out });
-      const results = await Promise.all([0, 1, 2].map((i) => r.render({ width: 160, height: 90, scenes: [{ duration: 0.5 }] }, { jobId: `q${i}` })));
-      clearInterval(watch);
-      expect(results.every((x) => x.ok)).toBe(true);
-      expect(most).toBe(1);
-    } finally {
-      setProcessLimit(availableParallelism());
-    }
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { Validators } from '../../../src/engine/validate.ts';
+import { Validators } from '../../../src/engine/validate/validators.ts';
 import { createRenderer, DEFAULT_FIXTURES_DIR } from '../../../src/apis/phantomflow/render/index.ts';
 import { loadSpec } from '../../../src/openapi/load.ts';
 import { SPEC_DIR } from '../../../src/paths.ts';

@@ -1,22 +1,20 @@
 // createRenderer: movie script → MP4 + JPEG thumbnail, for real and small. Never throws for bad
 // input: an unusable source or an FFmpeg failure comes back as a RENDER_FAILED result.
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { meaningfulLine, runFfmpeg } from '../../../media/ffmpeg.ts';
 import { buildCommand, ScriptError, totalSeconds } from './graph.ts';
 import { probe } from '../../../media/probe.ts';
-import { Semaphore } from '../../../core/semaphore.ts';
 import { resolveSource } from '../../../media/sources.ts';
 import type { Element, Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } from './types.ts';
 
 export type {
   AudioElement, Element, Fidelity, ImageElement, MovieScript, Position, RenderOptions, RenderResult, Renderer,
-  RendererStats, Scene, TextElement, VideoElement,
+  Scene, TextElement, VideoElement,
 } from './types.ts';
 export { probe, type ProbeResult } from '../../../media/probe.ts';
 export { totalSeconds } from './graph.ts';
-export { runningProcesses, setProcessLimit } from '../../../media/ffmpeg.ts';
+export { runningProcesses } from '../../../media/ffmpeg.ts';
 
 export { FIXTURES_DIR as DEFAULT_FIXTURES_DIR } from '../../../paths.ts';
 import { FIXTURES_DIR } from '../../../paths.ts';
@@ -24,8 +22,6 @@ import { FIXTURES_DIR } from '../../../paths.ts';
 export interface RendererOptions {
   outputDir: string;
   fidelity?: Fidelity;
-  /** renders of this renderer running at once; the rest queue (default: one per CPU core) */
-  maxConcurrent?: number;
   /** kill FFmpeg after this long (default 120 s) */
   ffmpegTimeoutMs?: number;
   fetch?: { timeoutMs?: number; maxBytes?: number; allowHosts?: string[] };
@@ -39,15 +35,12 @@ const SAFE_JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export function createRenderer(options: RendererOptions): Renderer {
   const fixturesDir = options.fixturesDir ?? FIXTURES_DIR;
-  // Besides the process-wide FFmpeg limit in ffmpeg.ts: this renderer's own cap on whole renders.
-  const slots = new Semaphore(Math.max(1, Math.floor(options.maxConcurrent ?? cpus().length)));
+  // No limit of its own: the job engine's work semaphore decides how many renders run at once.
   return {
-    stats: () => ({ running: slots.active, queued: slots.queued, peakRunning: slots.peakActive }),
     async render(script: MovieScript, { jobId, fidelity = options.fidelity ?? 'light', signal, onProgress }: RenderOptions): Promise<RenderResult> {
       if (typeof jobId !== 'string' || !SAFE_JOB_ID.test(jobId)) return failed('The render could not run: jobId must be 1–128 letters, digits, "-" or "_"');
       if (!script || !Array.isArray(script.scenes) || script.scenes.length === 0) return failed('Invalid movie script: it needs at least one scene');
       let tmpDir: string | undefined;
-      let release: (() => void) | undefined;
       try {
         await mkdir(options.outputDir, { recursive: true });
         tmpDir = await mkdtemp(join(options.outputDir, `.src-${jobId}-`));
@@ -73,12 +66,8 @@ export function createRenderer(options: RendererOptions): Renderer {
           if (!r.ok) return failed(r.message);
           paths.set(el, r.path);
         }
+        if (signal?.aborted) return failed('The render was cancelled');
         // A clip's sound is mixed in only when it has any (the graph cannot reference a missing stream).
-        try {
-          release = await slots.acquire(signal);
-        } catch {
-          return failed('The render was cancelled');
-        }
         for (const el of media.filter((e) => e.type === 'video')) {
           try {
             if ((await probe(paths.get(el)!, 15_000, true)).audio) withAudio.add(el);
@@ -129,7 +118,6 @@ export function createRenderer(options: RendererOptions): Renderer {
       } catch (err) {
         return failed(`The render could not run: ${(err as Error).message}`);
       } finally {
-        release?.();
         if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
       }
     },

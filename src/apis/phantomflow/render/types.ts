@@ -56,16 +56,6 @@ export interface RenderOptions {
   onProgress?: (percent: number) => void;
 }
 
-export interface RendererStats {
-  /** renders holding one of the renderer's `maxConcurrent` slots (probing or running FFmpeg) */
-  running: number;
-  /** renders waiting for a slot */
-  queued: number;
-  /** the most slots ever held at once */
-  peakRunning: number;
-}
-
 export interface Renderer {
   render(script: MovieScript, options: RenderOptions): Promise<RenderResult>;
-  stats(): RendererStats;
 }

@@ -3,12 +3,12 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { deref } from '../openapi/refs.ts';
-import type { ApiSpec } from '../openapi/load.ts';
-import type { Operation, ParameterSpec } from '../openapi/operations.ts';
-import type { ValidationStyle } from '../openapi/policy.ts';
-import { ApiError } from '../core/errors.ts';
-import { detailOf, dotPath, pathStyleMessage, toProblems, type Problem } from './validation-errors.ts';
+import { deref } from '../../openapi/refs.ts';
+import type { ApiSpec } from '../../openapi/load.ts';
+import type { Operation, ParameterSpec } from '../../openapi/operations.ts';
+import type { ValidationStyle } from '../../openapi/policy.ts';
+import { toProblems } from './problems.ts';
+import { validationError } from './styles/index.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 
@@ -62,22 +62,7 @@ function isJsonMediaType(mt: string): boolean {
 }
 
 function styleFor(spec: ApiSpec, op: Operation): ValidationStyle {
-  const override = op.raw['x-sandbox-validation'] as Partial<ValidationStyle> | undefined;
-  return override ? { ...spec.policy.validation.body, missingRequired: undefined, ...override } : spec.policy.validation.body;
-}
-
-/** Build the API's validation error from problems, in its declared style. */
-export function validationError(problems: Problem[], root: string, style: ValidationStyle, prefix: string[] = []): ApiError {
-  const first = problems[0]!;
-  if (style.style === 'details') {
-    const details = problems.map((p) => detailOf(p, root));
-    const d0 = details[0]!;
-    return new ApiError(style.code, `${d0.loc.join('.')}: ${d0.msg}`, { extra: { details } });
-  }
-  const at = [...prefix, ...first.at];
-  const code = first.missing && style.missingRequired ? style.missingRequired : style.code;
-  const message = first.missing && style.missingRequired ? `Missing required field: ${dotPath(at)}` : pathStyleMessage(first);
-  return new ApiError(code, message, { extra: { path: dotPath(at) } });
+  return op.validation ?? spec.policy.validation.body;
 }
 
 function locationSchema(params: ParameterSpec[], where: Location): object | undefined {
@@ -96,6 +81,8 @@ function locationSchema(params: ParameterSpec[], where: Location): object | unde
  * the slowest part of start-up); warm() compiles the rest in the background once the server
  * listens, and the spec tests compile them all, so a bad schema cannot hide until a request.
  */
+export { validationError };
+
 export class Validators {
   private readonly compiled = new Map<string, OperationValidator>();
   private readonly responseChecks = new Map<string, ValidateFunction | null>();

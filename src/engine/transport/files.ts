@@ -5,10 +5,11 @@
 import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve, sep } from 'node:path';
-import { ApiError, renderError } from '../core/errors.ts';
+import { ApiError } from '../../core/errors.ts';
+import { renderError } from '../envelope.ts';
 import { corsHeaders, sendJson } from './respond.ts';
 import { serveFile } from './serve-file.ts';
-import type { ApiPolicy } from '../openapi/policy.ts';
+import type { ApiPolicy } from '../../openapi/policy.ts';
 
 export const FILES_PREFIX = '/files';
 

@@ -1,0 +1,85 @@
+// Building the runtimes the request path serves: per API its tenancy (accounts, ledger, limiter),
+// validators, mocker and the API module's handlers; and the control API's runtime, which has no
+// keys, no faults and no log of its own.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SandboxClock } from '../core/clock.ts';
+import type { Semaphore } from '../core/semaphore.ts';
+import type { Resettable } from '../core/tenant-store.ts';
+import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
+import { SpecMocker } from '../engine/mock.ts';
+import type { ApiRuntime } from '../engine/runtime.ts';
+import { FILES_PREFIX } from '../engine/transport/files.ts';
+import { corsHeaders } from '../engine/transport/respond.ts';
+import { Validators } from '../engine/validate/validators.ts';
+import type { FaultHooks } from '../faults/hooks.ts';
+import type { ApiSpec } from '../openapi/load.ts';
+import type { ApiPolicy } from '../openapi/policy.ts';
+import { AccountStore, type AccountFixture } from '../tenancy/accounts.ts';
+import { CreditLedger } from '../tenancy/credits.ts';
+import { FixedWindowLimiter } from '../tenancy/rate-limit.ts';
+import type { ApiInstance } from '../engine/module.ts';
+
+export interface RuntimeServices {
+  clock: SandboxClock;
+  faults: FaultHooks;
+  work: Semaphore;
+  dataDir: string;
+  settings: JobSettings;
+  media: MediaSettings;
+}
+
+function exposedHeaders(policy: ApiPolicy): Record<string, string> {
+  const rl = policy.rateLimit.headers;
+  return corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']);
+}
+
+/** The parts every runtime has: routing prefix, tenancy, validators, mocker. */
+function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
+  const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
+  const ledger = new CreditLedger(() => clock.now());
+  const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
+  return {
+    prefix: spec.policy.routePrefix,
+    spec,
+    accounts,
+    ledger,
+    limiter,
+    validators: new Validators(spec),
+    mocker: new SpecMocker(spec),
+    cors: exposedHeaders(spec.policy),
+    stores: [accounts, ledger, limiter] as Resettable[],
+  };
+}
+
+/** One API's runtime, its module (if any) created with the engine's services. */
+export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixtures: AccountFixture[], services: RuntimeServices): { runtime: ApiRuntime; instance: ApiInstance } {
+  const parts = base(spec, services.clock, fixtures);
+  const dir = join(services.dataDir, spec.policy.id);
+  mkdirSync(dir, { recursive: true });
+  const instance: ApiInstance =
+    module?.create({
+      spec,
+      accounts: parts.accounts,
+      ledger: parts.ledger,
+      validators: parts.validators,
+      clock: services.clock,
+      faults: services.faults,
+      work: services.work,
+      files: { dir, urlPath: `${FILES_PREFIX}/${spec.policy.id}` },
+      register: (store) => parts.stores.push(store),
+      settings: services.settings,
+      media: services.media,
+    }) ?? { handlers: {} };
+  const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
+  if (unknownHandlers.length) throw new Error(`${spec.policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
+  return {
+    runtime: { ...parts, handlers: instance.handlers, views: instance.views ?? {}, keyed: true, faultable: true, logged: true },
+    instance,
+  };
+}
+
+/** The control API's runtime: its own handlers and token guard; never keyed, faulted or logged. */
+export function controlRuntime(spec: ApiSpec, clock: SandboxClock, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
+  return { ...base(spec, clock, []), handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
+}

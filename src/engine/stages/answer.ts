@@ -1,0 +1,43 @@
+// The answer: the API module's handler for the operation, or — without one, or when a Prefer or
+// an injected 2xx asked for the documented response — the spec's own examples through Prism.
+import type { Exchange } from '../exchange.ts';
+import { MockUnavailable } from '../mock.ts';
+import { faultRequestError } from '../synthesize.ts';
+
+const PRISM_OWN = new Set(['content-type', 'content-length']);
+
+export async function answer(ex: Exchange): Promise<void> {
+  const { api, req } = ex;
+  if (ex.route.kind !== 'match') return;
+  const op = ex.route.op;
+  const handler = ex.mock ? undefined : api.handlers[op.operationId];
+  if (handler) {
+    const out = handler({
+      operation: op,
+      params: ex.route.params,
+      query: ex.query,
+      headers: req.headers,
+      body: ex.body,
+      account: ex.account!,
+      requestId: ex.requestId,
+      baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+    });
+    // Handlers that answer synchronously are not awaited: one microtask less per request.
+    ex.answer = out instanceof Promise ? await out : out;
+    return;
+  }
+  let mocked;
+  try {
+    mocked = await api.mocker.respond({ method: ex.method, path: ex.path, query: ex.query, headers: req.headers as Record<string, string>, body: ex.body }, ex.mock);
+  } catch (err) {
+    // A Prefer the spec cannot satisfy (unknown example name, …) is the caller's 400, not our 500.
+    if (ex.mock && err instanceof MockUnavailable) throw faultRequestError(ex.policy, `Prefer cannot be satisfied: ${err.message}`);
+    throw err;
+  }
+  // Prism's own headers are examples, and its content headers would double ours (whatever their
+  // case); the sandbox's real ones (rate limit, request id) win.
+  const ours = new Set(Object.keys(ex.headers).map((k) => k.toLowerCase()));
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(mocked.headers)) if (!PRISM_OWN.has(k.toLowerCase()) && !ours.has(k.toLowerCase())) headers[k] = v;
+  ex.answer = { status: mocked.status, headers, body: mocked.body };
+}

@@ -1,0 +1,54 @@
+// The request body of an operation that declares one: read under the size cap, parsed as JSON for
+// a JSON operation (or kept as bytes in a declared media type, e.g. multipart), then validated.
+// Every refusal is the API's own catalogue code with the catalogue's status.
+import { ApiError } from '../../core/errors.ts';
+import type { ApiPolicy } from '../../openapi/policy.ts';
+import type { Exchange } from '../exchange.ts';
+import { BodyTooLarge, mediaTypeOf, readBody } from '../transport/read-body.ts';
+
+/**
+ * A body for a JSON operation. No content type, or a JSON, text/plain or form-urlencoded one
+ * (curl -d's default), is read as JSON; multipart and other binary types are refused.
+ */
+export function parseJsonBody(raw: Buffer, contentType: string | undefined, policy: ApiPolicy, required: boolean): unknown {
+  const type = mediaTypeOf(contentType);
+  const jsonish = type === '' || type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === 'application/x-www-form-urlencoded';
+  if (!jsonish) throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type} is not supported here; send application/json.`);
+  const text = raw.toString('utf8');
+  if (text.trim() === '') {
+    if (required) throw new ApiError(policy.validation.invalidJson, 'Request body is required: send a JSON object.');
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(policy.validation.invalidJson, `Request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function body(maxBodyOverride: number | undefined) {
+  return async (ex: Exchange): Promise<void> => {
+    const op = ex.op!;
+    if (!op.body) return;
+    const { policy, req } = ex;
+    const validator = ex.api.validators.get(op.operationId);
+    const maxBytes = maxBodyOverride ?? policy.maxBodyBytes;
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, maxBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: { Connection: 'close' } });
+    }
+    if (validator.expectsJson) {
+      ex.body = parseJsonBody(raw, req.headers['content-type'], policy, op.body.required);
+      if (ex.body !== undefined || op.body.required) validator.body(ex.body);
+      return;
+    }
+    const type = mediaTypeOf(req.headers['content-type']);
+    if (raw.length && !validator.mediaTypes.includes(type)) {
+      throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${validator.mediaTypes.join(' or ')}.`);
+    }
+    ex.body = raw;
+  };
+}
