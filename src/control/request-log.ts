@@ -81,11 +81,6 @@ export class RequestLog {
     return this.seq;
   }
 
-  /** How many requests the log holds now. */
-  get size(): number {
-    return this.ring.reduce((n, e) => (e ? n + 1 : n), 0);
-  }
-
   /** Forget everything, or the entries a predicate selects. */
   clear(which?: (e: ResponseRecord) => boolean): void {
     if (!which) {

@@ -40,10 +40,6 @@ export class SandboxClock {
     return this.base + (Date.now() - this.wallBase) * this.scale;
   }
 
-  nowSeconds(): number {
-    return Math.floor(this.now() / 1000);
-  }
-
   state(): ClockState {
     const now = this.now();
     return { mode: this.mode, scale: this.scale, now: new Date(now).toISOString(), nowMs: now, pendingTimers: this.timers.length };
@@ -99,12 +95,6 @@ export class SandboxClock {
   clearTimeout(id: number): void {
     const at = this.timers.findIndex((t) => t.id === id);
     if (at !== -1) this.timers.splice(at, 1);
-  }
-
-  /** Drop every pending timer (sandbox reset). */
-  clearAll(): void {
-    this.timers = [];
-    this.reschedule();
   }
 
   /** Stop the wall-clock wake-up so a process can exit. */

@@ -1,5 +1,6 @@
 // Accounts of one API, keyed by API key. Fixture keys are pre-defined; any other well-formed test
 // key is provisioned on first use, its plan read from the key's plan marker when it has one.
+import { TenantStore, type Resettable } from '../core/tenant-store.ts';
 import type { ApiPolicy } from '../openapi/policy.ts';
 
 export interface Account {
@@ -26,14 +27,13 @@ export interface AccountFixture {
   limits?: Account['limits'];
 }
 
-export class AccountStore {
-  private accounts = new Map<string, Account>();
+export class AccountStore implements Resettable {
+  private accounts = new TenantStore<Account>();
 
   constructor(
     private readonly policy: ApiPolicy,
     private readonly fixtures: AccountFixture[] = [],
     private readonly now: () => number = Date.now,
-    private readonly defaultBalance?: number,
   ) {
     this.loadFixtures();
   }
@@ -44,26 +44,16 @@ export class AccountStore {
 
   /** The account of a well-formed test key, provisioned if new. */
   getOrProvision(key: string): Account {
-    let account = this.accounts.get(key);
-    if (!account) {
-      account = this.create({ key, plan: this.planFromKey(key) }, false);
-      this.accounts.set(key, account);
-    }
-    return account;
-  }
-
-  list(): Account[] {
-    return [...this.accounts.values()];
+    return this.accounts.upsert(key, () => this.create({ key, plan: this.planFromKey(key) }, false));
   }
 
   /** Forget every account (or one) and restore fixtures. */
   reset(key?: string): void {
+    this.accounts.reset(key);
     if (key === undefined) {
-      this.accounts.clear();
       this.loadFixtures();
       return;
     }
-    this.accounts.delete(key);
     const fixture = this.fixtures.find((f) => f.key === key);
     if (fixture) this.accounts.set(key, this.create(fixture, true));
   }
@@ -90,7 +80,7 @@ export class AccountStore {
     return {
       key: f.key,
       plan,
-      balance: f.balance ?? this.defaultBalance ?? this.policy.plans.catalogue[plan]!.credits,
+      balance: f.balance ?? this.policy.plans.catalogue[plan]!.credits,
       revoked: f.revoked ?? false,
       disabled: f.disabled ?? false,
       scopes: f.scopes ?? ['*'],

@@ -1,5 +1,6 @@
 // Credits: an append-only ledger per account. The account's balance only ever changes through
 // post(), so the sum of an account's entries always equals its balance.
+import { TenantStore, type Resettable } from '../core/tenant-store.ts';
 import type { Account } from './accounts.ts';
 
 export type LedgerKind = 'grant' | 'reserve' | 'settle' | 'refund' | 'charge' | 'adjust';
@@ -19,20 +20,15 @@ export interface LedgerEntry {
 
 export type ReserveResult = { ok: true; entry: LedgerEntry } | { ok: false; balance: number };
 
-export class CreditLedger {
-  private books = new Map<string, LedgerEntry[]>();
+export class CreditLedger implements Resettable {
+  private books = new TenantStore<LedgerEntry[]>();
   private seq = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The account's entries, opening its book with a grant of its starting balance if new. */
   entries(account: Account): LedgerEntry[] {
-    let book = this.books.get(account.key);
-    if (!book) {
-      book = [this.entry('grant', account.balance, account.balance, undefined, 'starting balance')];
-      this.books.set(account.key, book);
-    }
-    return book;
+    return this.books.upsert(account.key, () => [this.entry('grant', account.balance, account.balance, undefined, 'starting balance')]);
   }
 
   post(account: Account, kind: LedgerKind, amount: number, ref?: string, note?: string): LedgerEntry {
@@ -62,8 +58,7 @@ export class CreditLedger {
   }
 
   reset(key?: string): void {
-    if (key === undefined) this.books.clear();
-    else this.books.delete(key);
+    this.books.reset(key);
   }
 
   private entry(kind: LedgerKind, amount: number, balance: number, ref?: string, note?: string): LedgerEntry {

@@ -1,6 +1,6 @@
 // Webhook delivery with retries on the sandbox clock, generic over APIs. Policy comes from the
 // spec's `x-sandbox.webhooks` ({retryDelaysSeconds, timeoutSeconds, signature?}); payloads are
-// built by the API module. Every attempt is recorded and visible through list().
+// built by the API module. Every attempt is recorded (delivery-log.ts) and visible through list().
 //
 // Per attempt the fault hooks are consulted (FaultHooks.webhook):
 //   delayMs      wait this long (sandbox clock) before sending the attempt
@@ -9,50 +9,19 @@
 //   reorder      the attempt is held back until the next delivery to the same URL has gone out
 //                (or, if none comes, until the first retry delay has passed)
 //   badSignature the signature header is computed with a wrong secret (unsigned APIs: no effect)
-// A non-2xx answer, a network error or no answer within timeoutSeconds (wall clock: this is real
-// network I/O) schedules the next attempt after the next retry delay.
+// A non-2xx answer, a network error or no answer within timeoutSeconds schedules the next attempt
+// after the next retry delay.
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../core/clock.ts';
+import type { Resettable } from '../core/tenant-store.ts';
 import type { FaultHooks, WebhookFault } from '../faults/hooks.ts';
 import type { WebhookPolicy } from '../openapi/policy.ts';
-import { createSigner, type Signer } from './signing.ts';
+import { DeliveryLog, type WebhookAttempt, type WebhookDelivery } from './delivery-log.ts';
+import { WebhookPoster } from './post.ts';
+import { ReorderHold } from './reorder.ts';
+import { createSigner } from './signing.ts';
 
-export interface WebhookAttempt {
-  /** 1-based attempt number (a duplicate copy shares its attempt's number) */
-  attempt: number;
-  /** sandbox time the request went out (ISO) */
-  at: string;
-  /** HTTP status, null when no answer */
-  status: number | null;
-  ok: boolean;
-  /** wall-clock ms until the answer or the failure */
-  durationMs: number;
-  error?: string;
-  /** faults applied to this attempt */
-  faults?: string[];
-  /** the second request of a `duplicate` fault */
-  copy?: boolean;
-}
-
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
-
-export interface WebhookDelivery {
-  id: string;
-  /** the account the delivery belongs to */
-  key: string;
-  /** what it is about (job id, video id) */
-  subject: string;
-  event?: string;
-  url: string;
-  payload: unknown;
-  status: DeliveryStatus;
-  attempts: WebhookAttempt[];
-  /** attempts allowed in all: 1 + retry delays */
-  maxAttempts: number;
-  createdAt: string;
-  /** sandbox time of the next scheduled attempt, while pending */
-  nextAttemptAt: string | null;
-}
+export type { DeliveryStatus, WebhookAttempt, WebhookDelivery } from './delivery-log.ts';
 
 export interface SendRequest {
   key: string;
@@ -77,28 +46,21 @@ export interface WebhookDispatcherOptions {
   userAgent?: string;
 }
 
-interface Held {
-  url: string;
-  release: () => void;
-  timer: number;
-}
-
-export class WebhookDispatcher {
-  private deliveries = new Map<string, WebhookDelivery[]>();
-  private timers = new Map<string, Set<number>>();
-  private inflight = new Set<AbortController>();
-  private held: Held[] = [];
-  private readonly signer: Signer | undefined;
+export class WebhookDispatcher implements Resettable {
+  private readonly log: DeliveryLog;
+  private readonly poster: WebhookPoster;
+  private readonly hold: ReorderHold;
   private closed = false;
-  private seq = 0;
-  private order = new WeakMap<WebhookDelivery, number>();
 
   constructor(private readonly options: WebhookDispatcherOptions) {
-    this.signer = createSigner(options.policy.signature);
+    this.log = new DeliveryLog(options.clock, options.historyLimit ?? 200);
+    this.poster = new WebhookPoster(createSigner(options.policy.signature));
+    this.hold = new ReorderHold(options.clock);
   }
 
   /** Queue a delivery; its first attempt starts at once. */
   send(request: SendRequest): WebhookDelivery {
+    const now = this.isoNow();
     const delivery: WebhookDelivery = {
       id: `whd_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
       key: request.key,
@@ -109,43 +71,29 @@ export class WebhookDispatcher {
       status: 'pending',
       attempts: [],
       maxAttempts: 1 + this.options.policy.retryDelaysSeconds.length,
-      createdAt: this.isoNow(),
-      nextAttemptAt: this.isoNow(),
+      createdAt: now,
+      nextAttemptAt: now,
     };
-    this.order.set(delivery, ++this.seq);
-    let list = this.deliveries.get(request.key);
-    if (!list) this.deliveries.set(request.key, (list = []));
-    list.push(delivery);
+    this.log.add(delivery);
     void this.attempt(delivery, request, 1);
     return delivery;
   }
 
   /** Deliveries of one account (or all), newest first. */
   list(filter: { key?: string; subject?: string; limit?: number } = {}): WebhookDelivery[] {
-    const source = filter.key === undefined ? [...this.deliveries.values()].flat() : [...(this.deliveries.get(filter.key) ?? [])];
-    const out = source
-      .filter((d) => filter.subject === undefined || d.subject === filter.subject)
-      .sort((a, b) => this.order.get(b)! - this.order.get(a)!);
-    return filter.limit !== undefined ? out.slice(0, filter.limit) : out;
+    return this.log.list(filter);
   }
 
   /** Forget the deliveries of one account (or all) and cancel their retries. */
   reset(key?: string): void {
-    const keys = key === undefined ? [...this.deliveries.keys()] : [key];
-    for (const k of keys) {
-      for (const id of this.timers.get(k) ?? []) this.options.clock.clearTimeout(id);
-      this.timers.delete(k);
-      this.deliveries.delete(k);
-    }
+    this.log.reset(key);
   }
 
   close(): void {
     this.closed = true;
-    this.reset();
-    for (const h of this.held) this.options.clock.clearTimeout(h.timer);
-    this.held = [];
-    for (const c of this.inflight) c.abort();
-    this.inflight.clear();
+    this.log.reset();
+    this.hold.clear();
+    this.poster.abortAll();
   }
 
   // ---------------------------------------------------------------- internals
@@ -155,152 +103,67 @@ export class WebhookDispatcher {
   }
 
   private alive(d: WebhookDelivery): boolean {
-    return !this.closed && (this.deliveries.get(d.key)?.includes(d) ?? false);
+    return !this.closed && this.log.holds(d);
   }
 
-  private later(key: string, ms: number, fn: () => void): void {
-    let set = this.timers.get(key);
-    if (!set) this.timers.set(key, (set = new Set()));
-    const id: number = this.options.clock.setTimeout(() => {
-      set!.delete(id);
-      fn();
-    }, ms);
-    set.add(id);
+  private faultFor(d: WebhookDelivery, attempt: number): WebhookFault {
+    try {
+      return this.options.faults.webhook({ api: this.options.api, key: d.key, subject: d.subject, url: d.url, event: d.event, attempt }) ?? {};
+    } catch (err) {
+      console.error('webhooks: fault hook failed:', err);
+      return {};
+    }
   }
 
   private async attempt(d: WebhookDelivery, request: SendRequest, n: number): Promise<void> {
     if (!this.alive(d)) return;
-    let fault: WebhookFault = {};
-    try {
-      fault =
-        this.options.faults.webhook({ api: this.options.api, key: d.key, subject: d.subject, url: d.url, event: d.event, attempt: n }) ?? {};
-    } catch (err) {
-      console.error('webhooks: fault hook failed:', err);
-    }
+    const fault = this.faultFor(d, n);
     const applied: string[] = [];
-
     if (fault.delayMs && fault.delayMs > 0) {
       applied.push(`delay:${fault.delayMs}`);
-      await new Promise<void>((resolve) => this.later(d.key, fault.delayMs!, resolve));
+      await new Promise<void>((resolve) => this.log.later(d.key, fault.delayMs!, resolve));
       if (!this.alive(d)) return;
     }
     if (fault.drop) {
       d.attempts.push({ attempt: n, at: this.isoNow(), status: null, ok: false, durationMs: 0, error: 'dropped by fault injection', faults: [...applied, 'drop'] });
-      d.status = 'dropped';
-      d.nextAttemptAt = null;
-      this.prune(d.key);
+      this.log.finish(d, 'dropped');
       return;
     }
     if (fault.reorder) {
       applied.push('reorder');
-      await this.holdBack(d);
+      await this.hold.wait(d.url, (this.options.policy.retryDelaysSeconds[0] ?? 30) * 1000);
       if (!this.alive(d)) return;
     }
     if (fault.badSignature) applied.push('badSignature');
 
     const result = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
-    if (fault.duplicate && this.alive(d)) {
-      await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true });
-    }
-    this.releaseHeld(d.url, d);
+    if (fault.duplicate && this.alive(d)) await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true });
+    this.hold.sent(d.url);
     if (!this.alive(d)) return;
 
-    if (result.ok) {
-      d.status = 'delivered';
-      d.nextAttemptAt = null;
-      this.prune(d.key);
-      return;
-    }
+    if (result.ok) return this.log.finish(d, 'delivered');
     const delay = this.options.policy.retryDelaysSeconds[n - 1];
-    if (delay === undefined) {
-      d.status = 'failed';
-      d.nextAttemptAt = null;
-      this.prune(d.key);
-      return;
-    }
+    if (delay === undefined) return this.log.finish(d, 'failed');
     d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
-    this.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
+    this.log.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
   }
 
-  private async post(
-    d: WebhookDelivery,
-    request: SendRequest,
-    n: number,
-    how: { badSignature: boolean; faults: string[]; copy?: boolean },
-  ): Promise<WebhookAttempt> {
-    const body = JSON.stringify(d.payload);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': this.options.userAgent ?? `video-api-sandbox-webhooks/${this.options.api}`,
-      ...request.headers,
-    };
-    if (this.signer && request.secret !== undefined) {
-      const secret = how.badSignature ? `${request.secret}-not-the-secret` : request.secret;
-      const sig = this.signer(body, secret);
-      headers[sig.header] = sig.value;
-    }
-    const controller = new AbortController();
-    this.inflight.add(controller);
-    const timeoutMs = this.options.timeoutMs ?? this.options.policy.timeoutSeconds * 1000;
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const at = this.isoNow();
-    const started = Date.now();
-    const record: WebhookAttempt = { attempt: n, at, status: null, ok: false, durationMs: 0 };
-    try {
-      const res = await fetch(d.url, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
-      record.status = res.status;
-      record.ok = res.status >= 200 && res.status < 300;
-      if (!record.ok) record.error = `receiver answered ${res.status}`;
-      await res.body?.cancel().catch(() => undefined);
-    } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
-      record.error = reason instanceof Error ? (reason.cause instanceof Error ? `${reason.message}: ${reason.cause.message}` : reason.message) : String(reason);
-    } finally {
-      clearTimeout(timer);
-      this.inflight.delete(controller);
-    }
-    record.durationMs = Date.now() - started;
-    if (how.faults.length) record.faults = how.faults;
-    if (how.copy) record.copy = true;
+  private async post(d: WebhookDelivery, request: SendRequest, n: number, how: { badSignature: boolean; faults: string[]; copy?: boolean }): Promise<WebhookAttempt> {
+    const record = await this.poster.post(
+      {
+        url: d.url,
+        body: JSON.stringify(d.payload),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': this.options.userAgent ?? `video-api-sandbox-webhooks/${this.options.api}`,
+          ...request.headers,
+        },
+        secret: request.secret === undefined ? undefined : how.badSignature ? `${request.secret}-not-the-secret` : request.secret,
+        timeoutMs: this.options.timeoutMs ?? this.options.policy.timeoutSeconds * 1000,
+      },
+      { attempt: n, at: this.isoNow(), ...(how.faults.length ? { faults: how.faults } : {}), ...(how.copy ? { copy: true } : {}) },
+    );
     if (this.alive(d)) d.attempts.push(record);
     return record;
-  }
-
-  /** Wait until another delivery to the same URL has gone out (or the first retry delay passed). */
-  private holdBack(d: WebhookDelivery): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waitMs = (this.options.policy.retryDelaysSeconds[0] ?? 30) * 1000;
-      const held: Held = {
-        url: d.url,
-        release: () => {
-          this.options.clock.clearTimeout(held.timer);
-          this.held = this.held.filter((h) => h !== held);
-          resolve();
-        },
-        timer: this.options.clock.setTimeout(() => held.release(), waitMs),
-      };
-      this.held.push(held);
-    });
-  }
-
-  private releaseHeld(url: string, sentBy: WebhookDelivery): void {
-    void sentBy;
-    for (const h of this.held.filter((x) => x.url === url)) h.release();
-  }
-
-  /** Keep at most historyLimit finished deliveries per account. */
-  private prune(key: string): void {
-    const limit = this.options.historyLimit ?? 200;
-    const list = this.deliveries.get(key);
-    if (!list) return;
-    let finished = list.filter((x) => x.status !== 'pending').length;
-    for (let i = 0; finished > limit && i < list.length; ) {
-      if (list[i]!.status !== 'pending') {
-        list.splice(i, 1);
-        finished -= 1;
-      } else {
-        i += 1;
-      }
-    }
   }
 }
