@@ -8,7 +8,8 @@
 //   billing.ts       estimate, reservation, settlement, refund
 import type { ApiModule } from '../../engine/module.ts';
 import { durationPricingFrom } from '../../tenancy/pricing.ts';
-import { bundleSchema, resolvePointer } from '../../openapi/refs.ts';
+import { bundleSchema } from '../../openapi/refs.ts';
+import { MOVIE_SCRIPT, scriptDefaultsOf } from './script-defaults.ts';
 import { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import { accountHandlers } from './account.ts';
 import { RenderBilling } from './billing.ts';
@@ -17,7 +18,6 @@ import { renderHandlers } from './render.ts';
 import { createRenderer } from './render/index.ts';
 import { TemplateStore, templateHandlers } from './templates.ts';
 
-const MOVIE_SCRIPT = '#/components/schemas/MovieScript';
 
 /** Catalogue codes this module raises itself; checked against the spec at start-up. */
 const OWN_CODES = ['NOT_FOUND', 'FORBIDDEN', 'TEMPLATE_NOT_FOUND', 'INSUFFICIENT_CREDITS', 'RENDER_FAILED'];
@@ -37,10 +37,7 @@ export const phantomflow: ApiModule = {
       $id: 'https://api.phantomflow.dev/api/render/schema',
       title: 'PhantomFlow movie script',
     });
-    const defaultOf = (prop: string, fallback: number): number => {
-      const d = (resolvePointer(spec.doc, `${MOVIE_SCRIPT}/properties/${prop}`) as { default?: unknown }).default;
-      return typeof d === 'number' ? d : fallback;
-    };
+    const defaults = scriptDefaultsOf(spec.doc);
 
     const templates = new TemplateStore(() => clock.now());
     register(templates);
@@ -58,13 +55,13 @@ export const phantomflow: ApiModule = {
       accounts,
       clock,
       faults,
-      renderer: createRenderer({ outputDir: files.dir, fidelity: media.fidelity, fetch: { allowHosts: media.allowHosts } }),
+      renderer: createRenderer({ outputDir: files.dir, fidelity: media.fidelity, defaults, fetch: { allowHosts: media.allowHosts } }),
       billing: new RenderBilling(pricing, ledger, accounts),
       webhooks,
       work,
       dataDir: files.dir,
       filesPath: files.urlPath,
-      defaults: { width: defaultOf('width', 1920), height: defaultOf('height', 1080), fps: defaultOf('fps', 30) },
+      defaults,
       queueDelayMs: settings.queueDelayMs ?? 1000,
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,

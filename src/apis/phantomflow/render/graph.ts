@@ -4,6 +4,7 @@
 // overhead over bare FFmpeg to the cost of building this argv.
 import { FONT_FILE } from '../../../media/fonts.ts';
 import { filterValue } from '../../../media/filter-escape.ts';
+import type { ScriptDefaults } from '../script-defaults.ts';
 import type { Element, Fidelity, MovieScript, Position } from './types.ts';
 
 export const LIGHT_LONG_SIDE = 640;
@@ -24,12 +25,12 @@ export interface Geometry {
 }
 
 /** The output frame: the requested aspect ratio and fps; light fidelity caps the long side. */
-export function geometryOf(script: MovieScript, fidelity: Fidelity): Geometry {
-  const w = script.width ?? 1920;
-  const h = script.height ?? 1080;
+export function geometryOf(script: MovieScript, fidelity: Fidelity, defaults: ScriptDefaults): Geometry {
+  const w = script.width ?? defaults.width;
+  const h = script.height ?? defaults.height;
   const scale = fidelity === 'light' ? Math.min(1, LIGHT_LONG_SIDE / Math.max(w, h)) : 1;
   const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
-  return { width: even(w * scale), height: even(h * scale), fps: script.fps ?? 30, scale };
+  return { width: even(w * scale), height: even(h * scale), fps: script.fps ?? defaults.fps, scale };
 }
 
 /** Length of a script: the sum of its scenes (also what PhantomFlow prices). */
@@ -67,6 +68,8 @@ export interface BuiltCommand {
 }
 
 export interface GraphOptions {
+  /** width, height and fps when the script does not say (the spec's defaults) */
+  defaults: ScriptDefaults;
   script: MovieScript;
   fidelity: Fidelity;
   /** local path of every media element's src, in scene/element order */
@@ -79,7 +82,7 @@ export interface GraphOptions {
 
 export function buildCommand(o: GraphOptions): BuiltCommand {
   const { script } = o;
-  const g = geometryOf(script, o.fidelity);
+  const g = geometryOf(script, o.fidelity, o.defaults);
   const total = totalSeconds(script);
   const margin = Math.round(Math.min(g.width, g.height) * 0.05);
   const inputs: string[] = [];

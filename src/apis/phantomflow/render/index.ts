@@ -6,6 +6,7 @@ import { meaningfulLine, runFfmpeg } from '../../../media/ffmpeg.ts';
 import { buildCommand, ScriptError, totalSeconds } from './graph.ts';
 import { probe } from '../../../media/probe.ts';
 import { resolveSource } from '../../../media/sources.ts';
+import { shippedScriptDefaults, type ScriptDefaults } from '../script-defaults.ts';
 import type { Element, Fidelity, MovieScript, RenderOptions, RenderResult, Renderer } from './types.ts';
 
 export type {
@@ -26,6 +27,8 @@ export interface RendererOptions {
   ffmpegTimeoutMs?: number;
   fetch?: { timeoutMs?: number; maxBytes?: number; allowHosts?: string[] };
   fixturesDir?: string;
+  /** width, height, fps of a script that does not say; default: the shipped spec's */
+  defaults?: ScriptDefaults;
 }
 
 const failed = (message: string): RenderResult => ({ ok: false, error: { code: 'RENDER_FAILED', message } });
@@ -35,6 +38,7 @@ const SAFE_JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export function createRenderer(options: RendererOptions): Renderer {
   const fixturesDir = options.fixturesDir ?? FIXTURES_DIR;
+  const defaults = options.defaults ?? shippedScriptDefaults();
   // No limit of its own: the job engine's work semaphore decides how many renders run at once.
   return {
     async render(script: MovieScript, { jobId, fidelity = options.fidelity ?? 'light', signal, onProgress }: RenderOptions): Promise<RenderResult> {
@@ -80,7 +84,7 @@ export function createRenderer(options: RendererOptions): Renderer {
         const thumbnail = join(options.outputDir, `${jobId}.jpg`);
         let cmd: ReturnType<typeof buildCommand>;
         try {
-          cmd = buildCommand({ script, fidelity, mediaPath: (e) => paths.get(e)!, hasAudio: (e) => withAudio.has(e), output, thumbnail });
+          cmd = buildCommand({ script, fidelity, defaults, mediaPath: (e) => paths.get(e)!, hasAudio: (e) => withAudio.has(e), output, thumbnail });
         } catch (err) {
           if (err instanceof ScriptError) return failed(`Invalid movie script: ${err.message}`);
           throw err;
