@@ -19,7 +19,7 @@ import { isLoopbackHost } from './core/net.ts';
 import { DEFAULT_SEED } from './core/random.ts';
 import { Semaphore } from './core/semaphore.ts';
 import type { ApiInstance, ApiModule, JobSettings, MediaSettings } from './engine/module.ts';
-import { createPipeline } from './engine/pipeline.ts';
+import { createRequestPath } from './engine/request-path.ts';
 import { Router } from './engine/router.ts';
 import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
 import { createFilesHandler, type FileRoot } from './engine/transport/files.ts';
@@ -130,7 +130,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   const served = control ? [...apis, control] : apis;
   const router = new Router(served.map((api) => ({ api, operations: api.spec.operations })));
-  const handle = createPipeline({
+  const handle = createRequestPath({
     router,
     maxBodyBytes: options.maxBodyBytes,
     faults,
@@ -146,7 +146,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
     },
   });
-  // Produced files (renders) are served beside the APIs, outside the spec-driven pipeline.
+  // Produced files (renders) are served beside the APIs, outside the spec-driven request path.
   const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id) }]));
   const handleFiles = createFilesHandler(fileRoots);
   const serve = (req: IncomingMessage, res: ServerResponse) => {

@@ -1,4 +1,4 @@
-// The request log: a bounded ring buffer of finished requests, fed by the pipeline's
+// The request log: a bounded ring buffer of finished requests, fed by the request path's
 // ResponseRecord events. The control API reads it (GET /__sandbox/requests).
 import type { ResponseRecord } from '../engine/runtime.ts';
 

@@ -1,5 +1,5 @@
 // One request as it travels the request path: what the stages learned so far and, once one of
-// them decides, the answer. Stages only add to it; the pipeline sends what it ends up holding.
+// them decides, the answer. Stages only add to it; the request path sends what it ends up holding.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestFaultPlan } from '../faults/plan.ts';
 import type { Operation } from '../openapi/operations.ts';
@@ -47,7 +47,7 @@ export interface Exchange {
   /** what was applied, for the request log ("header: …", "fault_1: …", "prefer: …") */
   applied: string[];
   body?: unknown;
-  /** set by the stage that decides: the pipeline stops and sends it */
+  /** set by the stage that decides: the request path stops and sends it */
   answer?: Answer;
   /** the connection is to be broken instead of answered */
   breakConnection?: 'reset' | 'empty';

@@ -1,5 +1,5 @@
 // Authentication: from the request's key header to an account, or to the API's auth error.
-// It never throws: the pipeline decides when an auth failure is reported (after routing and
+// It never throws: the request path decides when an auth failure is reported (after routing and
 // rate limiting, so that even a 401 carries rate-limit headers).
 import type { ApiPolicy, AuthFailure } from '../openapi/policy.ts';
 import { ApiError } from '../core/errors.ts';

@@ -1,4 +1,4 @@
-// The two ways to start a render: a movie script (POST /api/render, validated by the pipeline) or
+// The two ways to start a render: a movie script (POST /api/render, validated on the request path) or
 // a stored template filled with variables (POST /api/render/template, validated here after filling).
 import { ApiError } from '../../core/errors.ts';
 import type { Handler } from '../../engine/handler.ts';

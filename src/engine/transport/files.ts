@@ -1,5 +1,5 @@
 // Files the APIs produce (renders, thumbnails), served at /files/<api id>/<file name> from that
-// API's data directory. Kept out of the spec-driven pipeline (no key: the URLs are unguessable,
+// API's data directory. Kept out of the spec-driven request path (no key: the URLs are unguessable,
 // like a CDN's), but answered in the owning API's error envelope. Only plain file names are
 // served: no directories, no dot-dot, and the resolved path must stay inside the data directory.
 import { statSync } from 'node:fs';

@@ -4,7 +4,7 @@
 //   → body → answer (handler or spec mock)
 //
 // Each stage adds to the exchange, sets its answer, or throws an ApiError; the first answer ends
-// the list. The pipeline then sends what the exchange holds, once: an error in the owning API's
+// the list. It then sends what the exchange holds, once: an error in the owning API's
 // envelope with the headers gathered so far, a broken connection, or a damaged body when a fault
 // asked for one. When the response is done (or the connection is gone) one ResponseRecord is
 // emitted. Nothing here names an API.
@@ -30,7 +30,7 @@ import { reject } from './stages/reject.ts';
 import { breakConnection, sendDamaged } from './transport/damage.ts';
 import { sendJson } from './transport/respond.ts';
 
-export interface PipelineOptions {
+export interface RequestPathOptions {
   router: Router<ApiRuntime>;
   /** overrides every API's x-sandbox.maxBodyBytes */
   maxBodyBytes?: number;
@@ -67,7 +67,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return s ? s : undefined;
 }
 
-export function createPipeline({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false }: PipelineOptions) {
+export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false }: RequestPathOptions) {
   const stages: Stage[] = [
     preflight(router),
     identify,
@@ -79,7 +79,7 @@ export function createPipeline({ router, maxBodyBytes, faults: planner, onRespon
     body(maxBodyBytes),
     answer,
   ];
-  // Request ids: a random per-pipeline prefix and a counter — unique, and cheaper than a UUID each.
+  // Request ids: a random prefix per request path and a counter — unique, and cheaper than a UUID each.
   const idPrefix = `req_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   let idCounter = 0;
 
