@@ -63,6 +63,7 @@ describe('connection faults', () => {
     expect(out.chunks.length).toBeGreaterThanOrEqual(3);
     const spread = out.chunks.at(-1)!.at - out.chunks[0]!.at;
     expect(spread).toBeGreaterThanOrEqual(450);
+    expect(spread).toBeLessThan(600 + 1000);
   });
 });
 
@@ -84,15 +85,21 @@ describe('latency', () => {
     expect(plain.r.status).toBe(200);
     expect(s.r.status).toBe(200);
     expect(s.ms).toBeGreaterThanOrEqual(1950);
+    expect(s.ms).toBeLessThan(2000 + 1500);
     // The plain request finished well before the slow one was released.
     expect(s.ms - plain.ms).toBeGreaterThan(1000);
   });
 
   it('latency then an error; a uniform range draws within its bounds', async () => {
-    const t0 = performance.now();
-    const out = await rawRequest(sb.url, 'GET', '/api/account', headers('latency=100..250,status=503'));
-    const ms = performance.now() - t0;
-    expect(out.status).toBe(503);
-    expect(ms).toBeGreaterThanOrEqual(95);
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const out = await rawRequest(sb.url, 'GET', '/api/account', headers('latency=100..250,status=503'));
+      const ms = performance.now() - t0;
+      expect(out.status).toBe(503);
+      expect(ms).toBeGreaterThanOrEqual(95);
+      // At most the range's top plus generous room for a machine busy with renders: a draw
+      // outside the range (or a unit mix-up, seconds for ms) would be far beyond it.
+      expect(ms).toBeLessThan(250 + 750);
+    }
   });
 });

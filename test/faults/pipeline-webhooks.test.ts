@@ -98,14 +98,27 @@ describe('webhook faults', () => {
     expect(receiver.requests.some((r) => r.body.includes(id))).toBe(false);
   });
 
-  it('bad_signature is recorded on the attempt (PhantomFlow does not sign; the signer then has nothing to spoil)', async () => {
+  it('bad_signature is recorded on the attempt; PhantomFlow does not sign, so no signature header is sent at all', async () => {
+    // Signed deliveries and their spoilt signatures are tested on the dispatcher itself
+    // (test/webhooks/delivery.test.ts); here: the rule reaches the delivery, and nothing is faked.
     const key = freshKey('ve_test_', 'pro');
+    const plainKey = freshKey('ve_test_', 'pro');
     await addRule(sb.url, { match: { key }, action: { webhook: 'bad_signature' } });
     const id = await submit(sb.url, key, { webhook_uri: `${receiver.url}/sig` });
+    const plainId = await submit(sb.url, plainKey, { webhook_uri: `${receiver.url}/sig` });
     await waitForJob(sb.url, key, id);
-    await eventually(() => receiver.requests.some((r) => r.body.includes(id)), 10_000, 'delivery');
+    await waitForJob(sb.url, plainKey, plainId);
+    await eventually(() => receiver.requests.some((r) => r.body.includes(id)) && receiver.requests.some((r) => r.body.includes(plainId)), 10_000, 'both deliveries');
     const [delivery] = await deliveriesOf(sb.url, key);
+    expect(delivery.status).toBe('delivered');
     expect(delivery.attempts[0].faults).toContain('badSignature');
+    const spoilt = receiver.requests.find((r) => r.body.includes(id))!;
+    const plain = receiver.requests.find((r) => r.body.includes(plainId))!;
+    expect(spoilt.url).toBe('/sig');
+    expect(JSON.parse(spoilt.body)).toMatchObject({ job_id: id });
+    expect(Object.keys(spoilt.headers).filter((h) => /sign|hmac|digest/i.test(h))).toEqual([]);
+    // Exactly the headers of an unfaulted delivery: nothing added, nothing left out.
+    expect(Object.keys(spoilt.headers).sort()).toEqual(Object.keys(plain.headers).sort());
   });
 
   it('a manual clock advanced through the retry schedule makes every attempt (30, 60, 120, 240 s)', async () => {

@@ -1,6 +1,6 @@
 // The generic webhook dispatcher against a local receiver: fault directives (drop, delay,
 // duplicate, reorder, badSignature), timeouts, HMAC signing, history per account.
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../src/core/clock.ts';
 import type { FaultHooks, WebhookFault, WebhookFaultQuery } from '../../src/faults/hooks.ts';
@@ -114,6 +114,52 @@ describe('WebhookDispatcher', () => {
     expect(hook.requests[1]!.headers['x-test-signature']).not.toBe(expected);
   });
 
+  it('bad_signature: a well-formed HMAC-SHA256 that does not verify with the secret, while normal ones do', async () => {
+    const hook = await server();
+    const secret = 'whsec_0123456789';
+    const signature = { header: 'X-Test-Signature', algorithm: 'hmac-sha256' as const, encoding: 'hex' as const, secretField: 'secret' };
+    const { dispatcher } = setup((q) => (q.subject.startsWith('bad') ? { badSignature: true } : undefined), { signature });
+    // The receiver's check, as a subscriber would write it: HMAC of the raw body as received.
+    const verifies = (r: LocalServer['requests'][number]) => {
+      const sent = Buffer.from(String(r.headers['x-test-signature']), 'hex');
+      const expected = createHmac('sha256', secret).update(r.body).digest();
+      return sent.length === expected.length && timingSafeEqual(sent, expected);
+    };
+    for (const subject of ['good-1', 'bad-1', 'good-2', 'bad-2']) {
+      dispatcher.send({ key: 'k', subject, url: hook.url, payload: { event: 'job.done', subject, n: [1, 2, 3] }, secret });
+      await eventually(() => dispatcher.list().find((d) => d.subject === subject)?.status === 'delivered');
+    }
+    expect(hook.requests).toHaveLength(4);
+    const bySubject = new Map(hook.requests.map((r) => [JSON.parse(r.body).subject as string, r]));
+    for (const subject of ['good-1', 'good-2']) expect(verifies(bySubject.get(subject)!), subject).toBe(true);
+    for (const subject of ['bad-1', 'bad-2']) {
+      const r = bySubject.get(subject)!;
+      // Same header, same shape (64 hex digits of an HMAC-SHA256) — only the value is wrong.
+      expect(r.headers['x-test-signature']).toMatch(/^[0-9a-f]{64}$/);
+      expect(verifies(r), subject).toBe(false);
+      // The body is the payload as sent unspoilt: it is the signature that lies, not the content.
+      expect(JSON.parse(r.body)).toEqual({ event: 'job.done', subject, n: [1, 2, 3] });
+    }
+    expect(dispatcher.list().filter((d) => d.subject.startsWith('bad')).map((d) => d.attempts[0]!.faults)).toEqual([['badSignature'], ['badSignature']]);
+  });
+
+  it('base64 signatures verify too; without a secret nothing is signed; an unsigned API sends no signature even when spoiling one', async () => {
+    const hook = await server();
+    const signature = { header: 'Webhook-Signature', algorithm: 'hmac-sha256' as const, encoding: 'base64' as const };
+    const signed = setup(() => undefined, { signature }).dispatcher;
+    signed.send({ key: 'k', subject: 'b64', url: hook.url, payload: { v: 2 }, secret: 's' });
+    await eventually(() => hook.requests.length === 1);
+    const r = hook.requests[0]!;
+    expect(r.headers['webhook-signature']).toBe(createHmac('sha256', 's').update(r.body).digest('base64'));
+    signed.send({ key: 'k', subject: 'no-secret', url: hook.url, payload: { v: 3 } });
+    await eventually(() => hook.requests.length === 2);
+    expect(hook.requests[1]!.headers['webhook-signature']).toBeUndefined();
+    const unsigned = setup(() => ({ badSignature: true })).dispatcher;
+    unsigned.send({ key: 'k', subject: 'unsigned', url: hook.url, payload: { v: 4 }, secret: 's' });
+    await eventually(() => hook.requests.length === 3);
+    expect(Object.keys(hook.requests[2]!.headers).sort()).toEqual(Object.keys(hook.requests[1]!.headers).sort());
+  });
+
   it('a receiver that does not answer in time is a failed attempt, retried later', async () => {
     const hook = await server(() => undefined /* never answers */);
     const { dispatcher } = setup(() => undefined, {}, 200);
@@ -121,6 +167,8 @@ describe('WebhookDispatcher', () => {
     await eventually(() => d.attempts.length === 1, 3000);
     expect(d.attempts[0]).toMatchObject({ status: null, ok: false, error: expect.stringMatching(/no answer within 200 ms/) });
     expect(d.attempts[0]!.durationMs).toBeGreaterThanOrEqual(150);
+    // Given up at the 200 ms timeout, not much later.
+    expect(d.attempts[0]!.durationMs).toBeLessThan(200 + 1000);
     expect(d.status).toBe('pending');
   });
 

@@ -78,10 +78,24 @@ describe('createRenderer', () => {
     expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
   });
 
-  it('reports progress up to 100', async () => {
+  it('reports progress from FFmpeg while rendering, non-decreasing, then 100', { timeout: 60_000 }, async () => {
+    // 30 s of light-fidelity video takes FFmpeg over a second here, so its -progress output
+    // (every 0.5 s) reports mid-render; the renderer's own final 100 alone would not pass.
     const seen: number[] = [];
-    ok(await renderer.render({ width: 160, height: 90, scenes: [{ duration: 1 }] }, { jobId: 'progress', onProgress: (p) => seen.push(p) }));
-    expect(seen[seen.length - 1]).toBe(100);
+    const script: MovieScript = { width: 640, height: 360, fps: 30, quality: 'low', scenes: [{ duration: 15, background: '#123456', elements: [{ type: 'text', text: 'progress' }] }, { duration: 15, background: '#654321' }] };
+    ok(await renderer.render(script, { jobId: 'progress', onProgress: (p) => seen.push(p) }));
+    expect(seen.at(-1)).toBe(100);
+    const during = seen.slice(0, -1);
+    expect(during.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(2);
+    for (const p of during) {
+      // 100 means finished: while FFmpeg runs, progress stays below it.
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThan(100);
+    }
+    expect(during.some((p) => p > 0 && p < 100)).toBe(true);
+    // At least one report from the middle of the render, not only FFmpeg's closing block.
+    expect(during.some((p) => p > 0 && p < 90), JSON.stringify(seen)).toBe(true);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!, JSON.stringify(seen)).toBeGreaterThanOrEqual(seen[i - 1]!);
   });
 });
 
