@@ -54,9 +54,9 @@ export class Router<A extends { prefix: string }> {
     return [...this.apis].reverse().map((a) => `${a.prefix} (${describe(a)})`).join(', ');
   }
 
-  /** The API that owns a path (for envelopes of unknown routes); the first loaded when none does. */
+  /** The API that owns a path (for envelopes of unknown routes); the one with the shortest prefix when none does. */
   owner(path: string): A {
-    return this.apis.find((a) => path === a.prefix || path.startsWith(a.prefix.endsWith('/') ? a.prefix : a.prefix + '/')) ?? this.apis[this.apis.length - 1]!;
+    return this.apis.find((a) => owns(a.prefix, path)) ?? this.apis[this.apis.length - 1]!;
   }
 
   match(method: string, rawPath: string): RouteResult<A> {
@@ -79,7 +79,7 @@ export class Router<A extends { prefix: string }> {
       if (r.op.method === 'get') allow.add('HEAD');
     }
     if (allow.size) return { kind: 'method-not-allowed', api: owner, allow: [...allow, 'OPTIONS'] };
-    return { kind: 'not-found', api: owner, owned: path === owner.prefix || path.startsWith(owner.prefix + '/') };
+    return { kind: 'not-found', api: owner, owned: owns(owner.prefix, path) };
   }
 
   /** Methods served at a path (for CORS preflight and OPTIONS). */
@@ -87,6 +87,11 @@ export class Router<A extends { prefix: string }> {
     const res = this.match('\u0000', rawPath);
     return res.kind === 'method-not-allowed' ? res.allow : [];
   }
+}
+
+/** A prefix owns itself and everything below it ("/" owns every path). */
+function owns(prefix: string, path: string): boolean {
+  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
 }
 
 function safeDecode(s: string): string {

@@ -3,6 +3,7 @@
 // typo fails loudly), then normalised into the typed form the engine and API modules use.
 // Nothing here knows any API by name.
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
 
 export type AuthFailure = 'missing' | 'invalid' | 'live' | 'unknown' | 'revoked' | 'disabled' | 'scope' | 'token';
 
@@ -223,10 +224,19 @@ export class SpecError extends Error {
   override name = 'SpecError';
 }
 
+/** One schema problem in words that name the key: the misspelt one, or the values allowed. */
+function describeProblem(e: ErrorObject): string {
+  const at = `x-sandbox${e.instancePath.replaceAll('/', '.')}`;
+  const params = e.params as { additionalProperty?: string; allowedValues?: unknown[] };
+  if (e.keyword === 'additionalProperties' && params.additionalProperty) return `${at}.${params.additionalProperty} is not a known key (a typo?)`;
+  if (e.keyword === 'enum' && params.allowedValues) return `${at} must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  return `${at} ${e.message}`;
+}
+
 /** Read and check `x-sandbox`; throws SpecError naming every problem. */
 export function readPolicy(raw: unknown, where: string): ApiPolicy {
   if (!checkPolicy(raw)) {
-    const problems = (checkPolicy.errors ?? []).map((e) => `x-sandbox${e.instancePath.replaceAll('/', '.')} ${e.message}`);
+    const problems = (checkPolicy.errors ?? []).map(describeProblem);
     throw new SpecError(`${where}: invalid x-sandbox block:\n  ${problems.join('\n  ')}`);
   }
   const x = raw as Record<string, any>;

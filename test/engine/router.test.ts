@@ -158,11 +158,8 @@ describe('Router.methodsAt and served', () => {
     expect(router.owner('/__sandbox')).toBe(control);
   });
 
-  // Bug (src/engine/router.ts:82): owner() treats an API mounted at "/" as owning every path, but
-  // the not-found `owned` flag tests path.startsWith(prefix + '/') — "//" — so a missing route
-  // under a root-mounted API is reported as outside every API and its 404 lists the other
-  // prefixes. No shipped spec mounts at "/", so nothing visible today.
-  it.fails('an API mounted at "/" owns its not-found paths', () => {
+  // A root-mounted API owns its own not-found paths (its 404 does not list the other prefixes).
+  it('an API mounted at "/" owns its not-found paths', () => {
     const r = new Router<Api>([{ api: { name: 'root', prefix: '/' }, operations: [op('get', '/things')] }]);
     expect(r.match('get', '/things').kind).toBe('match');
     expect(r.match('get', '/missing')).toMatchObject({ kind: 'not-found', owned: true });

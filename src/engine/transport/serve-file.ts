@@ -29,7 +29,8 @@ export function parseRange(header: string | undefined, size: number): Range {
   if (a === '' && b === '') return null;
   if (a === '') {
     const suffix = Number(b);
-    if (suffix === 0) return 'unsatisfiable';
+    // A suffix of nothing, or of an empty file, names no byte (RFC 9110 §14.1.3).
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(a);
