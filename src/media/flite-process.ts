@@ -68,6 +68,11 @@ export class FliteProcess {
 
   constructor(private readonly options: FliteProcessOptions) {}
 
+  /** the running child's process id (undefined while none runs) */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Speaks `text` (printable ASCII, kept short by the caller) with `voice`; one request at a time. */
   synthesize(voice: FliteVoice, text: string, timeoutMs: number, signal?: AbortSignal): Promise<Pcm> {
     this.pending++;
@@ -183,6 +188,7 @@ export class FliteProcess {
         signal?.addEventListener('abort', onAbort, { once: true });
         child.on('message', onMessage);
         child.once('exit', onExit);
+        if (child.exitCode !== null || child.signalCode !== null) return onExit();
         child.send({ id, voice, text, file }, (err) => err && fail(new FliteFailure('crashed', `Flite could not be reached: ${err.message}`), true));
       });
       return parseWav(await readFile(path));

@@ -96,6 +96,8 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
     const jobId = o.jobId ?? video?.id;
     let tmp: string | undefined;
     let release: (() => void) | undefined;
+    // Files FFmpeg may have started; a failed render removes them (no half-written MP4 left behind).
+    let outputs: string[] = [];
     try {
       if (typeof jobId !== 'string' || !SAFE_ID.test(jobId)) throw new Refused('INTERNAL_ERROR', 'Invalid video: its id must be 1–128 letters, digits, "-" or "_"');
       const config = video.config ?? {};
@@ -171,6 +173,7 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
         throw new Refused('INTERNAL_ERROR', 'The render was cancelled');
       }
       const tFfmpeg = performance.now();
+      outputs = [output.video, output.thumbnail, ...(output.audio ? [output.audio] : [])];
       const run = await runFfmpeg(args, {
         timeoutMs,
         signal: o.signal,
@@ -206,6 +209,7 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
         timings: { speechMs: Math.round(speechMs), ffmpegMs: Math.round(ffmpegMs), totalMs: Math.round(performance.now() - t0) },
       };
     } catch (err) {
+      await Promise.all(outputs.map((f) => rm(f, { force: true })));
       if (err instanceof Refused) return { ok: false, error: { code: err.code, message: err.message } };
       return { ok: false, error: { code: 'INTERNAL_ERROR', message: `The render could not run: ${(err as Error).message}` } };
     } finally {
