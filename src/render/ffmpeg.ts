@@ -1,7 +1,8 @@
 // The one place that runs FFmpeg and ffprobe: binary paths, a process limit, timeouts, kills.
 // Binaries come from @ffmpeg-installer/@ffprobe-installer (shipped inside the npm packages, so
 // nothing downloads at install time) unless FFMPEG_PATH / FFPROBE_PATH point elsewhere.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { accessSync, chmodSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
@@ -91,7 +92,16 @@ function run(bin: string, args: string[], options: RunOptions = {}): Promise<Run
           resolve({ ...result, aborted: true });
           return;
         }
-        const child = spawn(executable(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let child: ChildProcessByStdio<null, Readable, Readable>;
+        try {
+          child = spawn(executable(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        } catch (err) {
+          // spawn throws for some failures (E2BIG: an argument over the kernel's limit): report
+          // them like any other, and give the slot back.
+          release();
+          resolve({ ...result, stderr: (err as Error).message });
+          return;
+        }
         const kill = () => child.kill('SIGKILL');
         const timer = options.timeoutMs ? setTimeout(() => ((result.timedOut = true), kill()), options.timeoutMs) : undefined;
         const onAbort = () => ((result.aborted = true), kill());
