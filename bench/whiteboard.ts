@@ -3,15 +3,13 @@
 // render and its two parts — speech synthesis (Flite) and the FFmpeg run — as min/median/max over
 // several runs after a warm-up, plus the first render of a fresh renderer (Flite children starting).
 // Target: the whole render ≤ 2 s.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWhiteboardRenderer, type WhiteboardVideo } from '../src/apis/sketchpen/whiteboard.ts';
-import { FFMPEG } from '../src/render/ffmpeg.ts';
 import { probe } from '../src/render/probe.ts';
 import { ROOT } from '../src/paths.ts';
-import { machine } from './machine.ts';
+import { ffmpegVersion, machine } from './machine.ts';
 
 const RUNS = Number(process.env.BENCH_WHITEBOARD_RUNS ?? 5);
 const TARGET_MS = 2000;
@@ -33,10 +31,6 @@ const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { min: Math.round(s[0]!), median: Math.round(s[Math.floor(s.length / 2)]!), max: Math.round(s[s.length - 1]!) };
 };
-function ffmpegVersion(): string {
-  const first = spawnSync(FFMPEG, ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
-  return /version (\S+)/.exec(first)?.[1] ?? 'unknown';
-}
 
 async function main() {
   const load = loadavg().map((l) => Math.round(l * 100) / 100);
