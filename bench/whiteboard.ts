@@ -2,11 +2,13 @@
 // scene image) rendered at light fidelity, end to end through renderWhiteboard(). Reports the whole
 // render and its two parts — speech synthesis (Flite) and the FFmpeg run — as min/median/max over
 // several runs after a warm-up, plus the first render of a fresh renderer (Flite children starting).
-// Target: the whole render ≤ 2 s.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Target: the whole render ≤ 2 s. The machine may be shared: the load average is recorded, and so is
+// the CPU time each render used (this process, FFmpeg, the Flite children), which load hardly changes.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWhiteboardRenderer, type WhiteboardVideo } from '../src/apis/sketchpen/whiteboard.ts';
+import { createNarrator } from '../src/media/speech.ts';
 import { probe } from '../src/render/probe.ts';
 import { ROOT } from '../src/paths.ts';
 import { ffmpegVersion, machine } from './machine.ts';
@@ -32,6 +34,13 @@ const stats = (xs: number[]) => {
   return { min: Math.round(s[0]!), median: Math.round(s[Math.floor(s.length / 2)]!), max: Math.round(s[s.length - 1]!) };
 };
 
+/** CPU seconds: [user+system of process `pid`, of its waited-for children] from /proc (100 ticks/s). */
+function cpuOf(pid: number | 'self'): [number, number] {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number);
+  // After the name: state is field 3 → index 0; utime 14, stime 15, cutime 16, cstime 17.
+  return [(fields[11]! + fields[12]!) / 100, (fields[13]! + fields[14]!) / 100];
+}
+
 async function main() {
   const load = loadavg().map((l) => Math.round(l * 100) / 100);
   // Cold: a fresh renderer, so its Flite children start (and compile the 21 MB module) in this render.
@@ -40,21 +49,31 @@ async function main() {
   await cold.close();
   if (!first.ok) throw new Error(first.error.message);
 
-  const renderer = createWhiteboardRenderer({ outputDir: out });
+  const narrator = createNarrator();
+  const renderer = createWhiteboardRenderer({ outputDir: out, narrator });
   const warm = await renderer.renderWhiteboard({ ...video, id: 'warm' });
   if (!warm.ok) throw new Error(warm.error.message);
   const total: number[] = [];
   const speech: number[] = [];
   const ffmpeg: number[] = [];
+  const cpu: { node: number; ffmpeg: number; flite: number }[] = [];
+  const fliteCpu = () => narrator.stats().pids.reduce((sum, pid) => sum + cpuOf(pid)[0], 0);
   for (let i = 0; i < RUNS; i++) {
+    const [self0, children0] = cpuOf('self');
+    const flite0 = fliteCpu();
     const t0 = performance.now();
     const r = await renderer.renderWhiteboard({ ...video, id: `run${i}` });
     total.push(performance.now() - t0);
     if (!r.ok) throw new Error(r.error.message);
+    const [self1, children1] = cpuOf('self');
+    cpu.push({ node: self1 - self0, ffmpeg: children1 - children0, flite: fliteCpu() - flite0 });
     speech.push(r.timings.speechMs);
     ffmpeg.push(r.timings.ffmpegMs);
   }
+  if (narrator.stats().spawned !== 2) throw new Error(`Flite children restarted during the runs (${narrator.stats().spawned} started)`);
   await renderer.close();
+  await narrator.close();
+  const cpuMs = (pick: (c: (typeof cpu)[0]) => number) => stats(cpu.map((c) => pick(c) * 1000));
   const info = await probe(join(out, 'run0.mp4'));
   const t = stats(total);
   const result = {
@@ -66,6 +85,7 @@ async function main() {
     totalMs: t,
     speechMs: stats(speech),
     ffmpegMs: stats(ffmpeg),
+    cpuMs: { total: cpuMs((c) => c.node + c.ffmpeg + c.flite), flite: cpuMs((c) => c.flite), ffmpeg: cpuMs((c) => c.ffmpeg), node: cpuMs((c) => c.node) },
     coldFirstRenderMs: { total: first.timings.totalMs, speech: first.timings.speechMs, ffmpeg: first.timings.ffmpegMs },
     realtimeFactor: Math.round((info.durationSeconds / (t.median / 1000)) * 10) / 10,
     target: { totalMs: `≤ ${TARGET_MS} (median)`, met: t.median <= TARGET_MS },
@@ -86,8 +106,11 @@ async function main() {
     row('whole render', t, `≤ ${TARGET_MS} ms ${result.target.met ? '(met)' : '(missed)'}`),
     row('speech synthesis (5 scenes, Flite)', result.speechMs),
     row('FFmpeg (one process)', result.ffmpegMs),
+    row('CPU time, all processes', result.cpuMs.total),
+    row('CPU time, Flite children', result.cpuMs.flite),
+    row('CPU time, FFmpeg (+ ffprobe)', result.cpuMs.ffmpeg),
     '',
-    `Realtime factor (median): ${result.realtimeFactor}×. First render of a fresh renderer (its Flite children starting): ${first.timings.totalMs} ms, of which speech ${first.timings.speechMs} ms.`,
+    `Load average when the run started: ${result.machine.loadAverage} (2 cores; other work on the machine slows the wall-clock figures, much less the CPU ones). Realtime factor (median): ${result.realtimeFactor}×. First render of a fresh renderer (its Flite children starting): ${first.timings.totalMs} ms, of which speech ${first.timings.speechMs} ms.`,
     '',
   ].join('\n');
   writeFileSync(join(ROOT, 'bench/results/whiteboard-latest.md'), md);

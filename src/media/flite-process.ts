@@ -3,8 +3,8 @@
 // Why a child process and not this one: under Node 20, a WASI instance that the garbage collector
 // destroys while another instance is inside a system call aborts the whole process (uv_mutex_destroy
 // in uvwasi_fd_table_free), and some long inputs crash V8 outright. A crash here costs one child,
-// which is restarted; the child also collects each finished instance at a safe point (gc() between
-// requests), which avoids the abort in the first place. Requests are served one at a time.
+// which is restarted; the child also collects each finished instance at a safe point (gc() after
+// each reply, before the next request), which avoids the abort in the first place. Requests are served one at a time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -39,8 +39,8 @@ function run(m) {
 process.on('message', (m) => {
   let reply;
   try { reply = { id: m.id, code: run(m) }; } catch (e) { reply = { id: m.id, error: String((e && e.message) || e) }; }
-  global.gc();
   process.send(reply);
+  global.gc();
 });
 process.send({ ready: true });
 `;

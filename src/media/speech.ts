@@ -57,8 +57,8 @@ export interface NarrateOptions {
 
 export interface Narrator {
   narrate(text: string, voice: FliteVoice, options?: NarrateOptions): Promise<Narration>;
-  /** Flite runs waiting or running, and child processes started (restarts included) */
-  stats(): { pending: number; spawned: number };
+  /** Flite runs waiting or running, child processes started (restarts included), running children's ids */
+  stats(): { pending: number; spawned: number; pids: number[] };
   close(): Promise<void>;
 }
 
@@ -104,7 +104,11 @@ export function createNarrator(options: NarratorOptions = {}): Narrator {
   };
 
   return {
-    stats: () => ({ pending: processes?.reduce((n, p) => n + p.pending, 0) ?? 0, spawned: processes?.reduce((n, p) => n + p.spawned, 0) ?? 0 }),
+    stats: () => ({
+      pending: processes?.reduce((n, p) => n + p.pending, 0) ?? 0,
+      spawned: processes?.reduce((n, p) => n + p.spawned, 0) ?? 0,
+      pids: (processes ?? []).flatMap((p) => (p.pid ? [p.pid] : [])),
+    }),
     async close() {
       closed = true;
       await Promise.all((processes ?? []).map((p) => p.close()));

@@ -125,11 +125,13 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       const speechMs = performance.now() - tSpeech;
 
       // Whole frames on the cumulative timeline: many scenes do not drift from their audio.
+      // The last scene ends on the frame after its narration, so no sound is cut at the end.
       let elapsed = 0;
       let startFrame = 0;
-      const slotsOf = timed.map((t) => {
+      const slotsOf = timed.map((t, i) => {
         elapsed += t.duration;
-        const frames = Math.max(1, Math.round(elapsed * fps) - startFrame);
+        const end = i === timed.length - 1 ? Math.ceil(elapsed * fps - 1e-6) : Math.round(elapsed * fps);
+        const frames = Math.max(1, end - startFrame);
         const slot = { startFrame, frames };
         startFrame += frames;
         return slot;
@@ -310,6 +312,7 @@ function prepareScenes(video: WhiteboardVideo, audioMode: string, voiceOf?: (ass
     const description = cleaned('INTERNAL_ERROR', () =>
       plainText(scene?.visual_description, { what: `${what} visual_description`, maxChars: WHITEBOARD_LIMITS.descriptionChars, keepNewlines: true }),
     );
+    if (audioMode !== 'none' && !speech) throw new Refused('AUDIO_GENERATION_ERROR', `${what} speech is empty: there is nothing to say`);
     totalSpeech += speech.length;
     let voice = narrator;
     if (audioMode === 'multi_voice' && speakers.length) {
@@ -342,16 +345,22 @@ function cleaned(code: WhiteboardErrorCode, clean: () => string): string {
   }
 }
 
-/** Every scene's narration at the start of its slot, cut to the slot (only trailing silence is lost). */
+/**
+ * Every scene's narration from the start of its slot. A narration up to half a frame longer than
+ * its slot (frame rounding) runs on into the next one, mixed: that tail is Flite's trailing
+ * silence at any usual frame rate, and nothing is cut.
+ */
 function timeline(narrations: Narration[], slots: { startFrame: number; frames: number }[], fps: number) {
   const at = (frame: number) => Math.round((frame / fps) * SPEECH_SAMPLE_RATE);
   const last = slots[slots.length - 1]!;
-  const samples = new Int16Array(at(last.startFrame + last.frames));
+  const mix = new Int32Array(at(last.startFrame + last.frames));
   narrations.forEach((n, i) => {
     const from = at(slots[i]!.startFrame);
-    const to = at(slots[i]!.startFrame + slots[i]!.frames);
-    samples.set(n.pcm.samples.subarray(0, to - from), from);
+    const samples = n.pcm.samples.subarray(0, mix.length - from);
+    for (let k = 0; k < samples.length; k++) mix[from + k]! += samples[k]!;
   });
+  const samples = new Int16Array(mix.length);
+  for (let k = 0; k < mix.length; k++) samples[k] = Math.max(-32768, Math.min(32767, mix[k]!));
   return { samples, sampleRate: SPEECH_SAMPLE_RATE };
 }
 
