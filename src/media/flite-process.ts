@@ -54,6 +54,14 @@ export interface FliteProcessOptions {
   startTimeoutMs?: number;
 }
 
+/** Whether the child (its process, IPC channel and stderr pipe) keeps this process's event loop alive. */
+function hold(child: ChildProcess, on: boolean): void {
+  for (const handle of [child, child.channel, child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[]) {
+    if (on) handle?.ref();
+    else handle?.unref();
+  }
+}
+
 export class FliteProcess {
   private child?: ChildProcess;
   private started?: Promise<ChildProcess>;
@@ -112,6 +120,7 @@ export class FliteProcess {
     });
     this.child = child;
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.stderr = (this.stderr + c).slice(-2000)));
+    hold(child, true); // until it is ready: the caller is waiting for it
     child.once('exit', () => {
       if (this.child === child) {
         this.child = undefined;
@@ -158,8 +167,7 @@ export class FliteProcess {
     // Several processes may share the directory: the name is unique to this request.
     const file = `speech-${randomUUID()}.wav`;
     const path = join(this.options.workDir, file);
-    child.ref();
-    child.channel?.ref();
+    hold(child, true);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => fail(new FliteFailure('timeout', `Flite did not finish within ${timeoutMs} ms`), true), timeoutMs);
@@ -194,10 +202,7 @@ export class FliteProcess {
       return parseWav(await readFile(path));
     } finally {
       // An idle child must not keep the process alive.
-      if (this.child === child) {
-        child.unref();
-        child.channel?.unref();
-      }
+      if (this.child === child) hold(child, false);
       await rm(path, { force: true });
     }
   }

@@ -1,5 +1,6 @@
 // Real speech from Flite in WebAssembly: lengths, voices, word timings, hostile text, and a
 // narrator that survives a killed child, a timeout and a cancellation.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { FliteProcess } from '../../src/media/flite-process.ts';
 import { createNarrator, FLITE_VOICES, narrate, SpeechError, speechPieces } from '../../src/media/speech.ts';
 import { parseWav, voicedSpan } from '../../src/media/wav.ts';
 import { probe } from '../../src/render/probe.ts';
+import { ROOT } from '../../src/paths.ts';
 import { meanVolume, medianPitch } from '../support/media.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'speech-test-'));
@@ -113,6 +115,19 @@ describe('narrate', () => {
     const voice = await refusal(narrator.narrate('Hello', 'emma' as never));
     expect(voice.code).toBe('UNKNOWN_VOICE');
     expect(voice.message).toBe('Unknown voice "emma": the voices are kal, awb, rms, slt');
+  });
+
+  it('an idle narrator does not keep its process alive (a server can exit without closing it)', async () => {
+    const script = join(scratch, 'idle.mts');
+    writeFileSync(script, `import { createNarrator } from ${JSON.stringify(join(ROOT, 'src/media/speech.ts'))};\nconst n = createNarrator();\nawait n.narrate('Then the process ends.', 'slt');\nconsole.log('spoke', n.stats().pids.length);\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000); // our own child, by handle
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(timer);
+    expect(stdout.trim()).toBe('spoke 1');
+    expect(code).toBe(0);
   });
 
   it('a one-off narrate() starts and stops its own Flite process', async () => {
