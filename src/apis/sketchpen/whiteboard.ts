@@ -110,7 +110,8 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       if (!['none', 'single', 'multi_voice'].includes(audioMode)) throw new Refused('INTERNAL_ERROR', `Invalid video: audio_mode ${JSON.stringify(audioMode)}`);
       if (!['white', 'dynamic'].includes(bgMode)) throw new Refused('INTERNAL_ERROR', `Invalid video: bg_mode ${JSON.stringify(bgMode)}`);
       const scenes = prepareScenes(video, audioMode, o.voiceOf);
-      const frame = frameOf(aspect, fps, o.fidelity ?? options.fidelity ?? 'light');
+      const fidelity = o.fidelity ?? options.fidelity ?? 'light';
+      const frame = frameOf(aspect, fps, fidelity);
 
       await mkdir(options.outputDir, { recursive: true });
       tmp = await mkdtemp(join(options.outputDir, `.wb-${jobId}-`));
@@ -166,7 +167,7 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       };
       // A re-render without audio must not leave an older narration behind.
       if (!output.audio) await rm(join(options.outputDir, `${jobId}.m4a`), { force: true });
-      const built = buildWhiteboardGraph({ frame, fidelity: o.fidelity ?? options.fidelity ?? 'light', scenes: graphScenes, narrationFile, output });
+      const built = buildWhiteboardGraph({ frame, fidelity, scenes: graphScenes, narrationFile, output });
       const args = [...built.inputArgs, ...(await filterScriptArgs(join(dir, 'graph.txt'), built.graph)), ...built.outputArgs];
 
       try {
