@@ -127,7 +127,7 @@ export class FliteProcess {
         this.started = undefined;
       }
     });
-    const timeoutMs = this.options.startTimeoutMs ?? 15_000;
+    const timeoutMs = this.options.startTimeoutMs ?? 30_000;
     this.started = new Promise<ChildProcess>((resolve, reject) => {
       const timer = setTimeout(() => fail(new FliteFailure('timeout', `Flite did not start within ${timeoutMs} ms`)), timeoutMs);
       const onMessage = (m: Reply) => {
