@@ -42,6 +42,11 @@ process.on('message', (m) => {
   process.send(reply);
   global.gc();
 });
+// The parent went away without closing us (it exited): tidy up its scratch directory and leave.
+process.on('disconnect', () => {
+  try { require('node:fs').rmSync(process.env.FLITE_DIR, { recursive: true, force: true }); } catch {}
+  process.exit(0);
+});
 process.send({ ready: true });
 `;
 

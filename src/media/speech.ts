@@ -57,8 +57,8 @@ export interface NarrateOptions {
 
 export interface Narrator {
   narrate(text: string, voice: FliteVoice, options?: NarrateOptions): Promise<Narration>;
-  /** Flite runs waiting or running, child processes started (restarts included), running children's ids */
-  stats(): { pending: number; spawned: number; pids: number[] };
+  /** Flite runs waiting or running, child processes started (restarts included), running children's ids, their scratch directory */
+  stats(): { pending: number; spawned: number; pids: number[]; workDir?: string };
   close(): Promise<void>;
 }
 
@@ -108,6 +108,7 @@ export function createNarrator(options: NarratorOptions = {}): Narrator {
       pending: processes?.reduce((n, p) => n + p.pending, 0) ?? 0,
       spawned: processes?.reduce((n, p) => n + p.spawned, 0) ?? 0,
       pids: (processes ?? []).flatMap((p) => (p.pid ? [p.pid] : [])),
+      workDir,
     }),
     async close() {
       closed = true;

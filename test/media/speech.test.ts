@@ -1,7 +1,7 @@
 // Real speech from Flite in WebAssembly: lengths, voices, word timings, hostile text, and a
 // narrator that survives a killed child, a timeout and a cancellation.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,15 +119,19 @@ describe('narrate', () => {
 
   it('an idle narrator does not keep its process alive (a server can exit without closing it)', async () => {
     const script = join(scratch, 'idle.mts');
-    writeFileSync(script, `import { createNarrator } from ${JSON.stringify(join(ROOT, 'src/media/speech.ts'))};\nconst n = createNarrator();\nawait n.narrate('Then the process ends.', 'slt');\nconsole.log('spoke', n.stats().pids.length);\n`);
+    writeFileSync(script, `import { createNarrator } from ${JSON.stringify(join(ROOT, 'src/media/speech.ts'))};\nconst n = createNarrator();\nawait n.narrate('Then the process ends.', 'slt');\nconsole.log('spoke', n.stats().pids.length, n.stats().workDir);\n`);
     const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     const timer = setTimeout(() => child.kill('SIGKILL'), 25_000); // our own child, by handle
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     clearTimeout(timer);
-    expect(stdout.trim()).toBe('spoke 1');
+    expect(stdout.trim()).toMatch(/^spoke 1 \S+$/);
     expect(code).toBe(0);
+    // Its Flite child noticed, tidied up its scratch directory and left.
+    const workDir = stdout.trim().split(' ')[2]!;
+    for (let i = 0; i < 50 && existsSync(workDir); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(workDir)).toBe(false);
   });
 
   it('a one-off narrate() starts and stops its own Flite process', async () => {
