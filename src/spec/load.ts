@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { listOperations, type Operation } from './operations.ts';
-import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
+import { operationExtensionProblems, readPolicy, SpecError, type ApiPolicy } from './policy.ts';
 import { deref } from './refs.ts';
 
 export interface ApiSpec {
@@ -34,6 +34,17 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
   for (const op of operations) {
     if (seen.has(op.operationId)) problems.push(`duplicate operationId ${op.operationId}`);
     seen.add(op.operationId);
+    problems.push(...operationExtensionProblems(op.operationId, op.raw));
+    for (const [status, response] of Object.entries(op.responses)) {
+      for (const [name, link] of Object.entries<any>(deref(doc, response)?.links ?? {})) {
+        if (link?.operationId && !operations.some((o) => o.operationId === link.operationId)) problems.push(`${op.operationId} ${status}: link ${name} names no operation ${link.operationId}`);
+      }
+    }
+    const job = op.raw['x-sandbox-job'] as { read?: string; actions?: Record<string, string> } | undefined;
+    const links = Object.values(op.responses).flatMap((r) => Object.keys(deref(doc, r)?.links ?? {}));
+    for (const name of [job?.read, ...Object.values(job?.actions ?? {})]) {
+      if (name !== undefined && !links.includes(name)) problems.push(`${op.operationId}: x-sandbox-job names link ${name}, which no response of the operation declares`);
+    }
     for (const [status, response] of Object.entries(op.responses)) {
       const codes: unknown = deref(doc, response)?.['x-error-codes'];
       if (!Array.isArray(codes)) continue;

@@ -43,6 +43,8 @@ export interface ApiPolicy {
     /** headerLower: the header name as Node presents incoming headers */
     requestId: { header: string; headerLower: string; field?: string };
     catalogue: Record<string, CatalogueEntry>;
+    /** where an error body keeps its code and message: a JSON pointer to the error object, then field names */
+    envelope?: { root: string; code: string; message: string };
     routeNotFound: string;
     methodNotAllowed: string;
     payloadTooLarge: string;
@@ -118,6 +120,12 @@ const policySchema = {
               extra: { type: 'array', items: { type: 'string' } },
             },
           },
+        },
+        envelope: {
+          type: 'object',
+          required: ['root', 'code', 'message'],
+          additionalProperties: false,
+          properties: { root: { type: 'string', pattern: '^(/[^/]+)*$' }, code: { type: 'string' }, message: { type: 'string' } },
         },
         routeNotFound: codeRef,
         methodNotAllowed: codeRef,
@@ -227,6 +235,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
         field: x.errors.requestId?.field,
       },
       catalogue,
+      envelope: x.errors.envelope,
       routeNotFound: x.errors.routeNotFound,
       methodNotAllowed: x.errors.methodNotAllowed ?? x.errors.routeNotFound,
       payloadTooLarge: x.errors.payloadTooLarge ?? x.validation.invalidJson,
@@ -271,4 +280,43 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
   const missing = [...new Set(used)].filter((c) => !catalogue[c]);
   if (missing.length) throw new SpecError(`${where}: codes used by x-sandbox but missing from errors.catalogue: ${missing.join(', ')}`);
   return policy;
+}
+
+// Operation-level extensions read by the contract checks (decision 030), checked like x-sandbox.
+const pointer = { type: 'string', pattern: '^(/[^/]+)*$' };
+const operationExtensionSchemas: Record<string, object> = {
+  'x-sandbox-balance': pointer,
+  'x-sandbox-job': {
+    type: 'object',
+    required: ['read', 'status', 'success', 'failure'],
+    additionalProperties: false,
+    properties: {
+      read: { type: 'string', minLength: 1 },
+      status: pointer,
+      success: { type: 'array', minItems: 1, items: { type: 'string' } },
+      failure: { type: 'array', items: { type: 'string' } },
+      error: pointer,
+      video: pointer,
+      thumbnail: pointer,
+      duration: pointer,
+      requestedDuration: { type: 'string', pattern: '^(/([^/]+|\\*))+$' },
+      frame: { type: 'object', required: ['width', 'height'], additionalProperties: false, properties: { width: pointer, height: pointer } },
+      aspectRatio: pointer,
+      requestedAspectRatio: pointer,
+      cost: { type: 'object', additionalProperties: false, properties: { estimate: pointer, remaining: pointer, used: pointer } },
+      fault: { type: 'object', required: ['stage', 'code'], additionalProperties: false, properties: { stage: { type: 'string' }, code: codeRef } },
+      actions: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+    },
+  },
+};
+const operationExtensionChecks = Object.fromEntries(Object.entries(operationExtensionSchemas).map(([k, schema]) => [k, ajv.compile(schema)]));
+
+/** Problems with an operation's own x-sandbox-* extensions (contract-check declarations). */
+export function operationExtensionProblems(operationId: string, op: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, check] of Object.entries(operationExtensionChecks)) {
+    if (op[key] === undefined || check(op[key])) continue;
+    for (const e of check.errors ?? []) problems.push(`${operationId}: ${key}${e.instancePath.replaceAll('/', '.')} ${e.message}`);
+  }
+  return problems;
 }
