@@ -31,6 +31,8 @@ export interface JobDeclaration {
   cost?: { estimate?: string; remaining?: string; used?: string };
   fault?: { stage: string; code: string };
   actions?: Record<string, string>;
+  /** how a run receives the job's webhook: a URL field of the request, or a subscription operation */
+  webhook?: { requestField?: string; subscribe?: string; urlField?: string; eventField?: string; event?: string; secretField?: string };
 }
 
 /** A resource some operation creates, and what the links say can be done with it. */

@@ -306,6 +306,18 @@ const operationExtensionSchemas: Record<string, object> = {
       cost: { type: 'object', additionalProperties: false, properties: { estimate: pointer, remaining: pointer, used: pointer } },
       fault: { type: 'object', required: ['stage', 'code'], additionalProperties: false, properties: { stage: { type: 'string' }, code: codeRef } },
       actions: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+      webhook: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          requestField: pointer,
+          subscribe: { type: 'string', minLength: 1 },
+          urlField: pointer,
+          eventField: pointer,
+          event: { type: 'string' },
+          secretField: pointer,
+        },
+      },
     },
   },
 };

@@ -5,6 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fail, pass, skip, type Check, type CheckContext } from '../types.ts';
 import { schemaBookOf } from '../spec-schemas.ts';
+import { at } from '../profile.ts';
 
 interface Probe {
   formatName?: string;
@@ -101,9 +102,10 @@ export const creditsMove: Check = {
     if (ctx.meta.kind !== 'account' || ctx.meta.step === 'before' || ctx.meta.step === 'ledger') return undefined;
     const x = f(ctx);
     if (res.status !== 200) return fail('200 reading the account balance', `${res.status} ${res.text.slice(0, 160)}`);
-    if (typeof x.balance !== 'number' || typeof x.before !== 'number') return skip('no numeric balance to compare');
+    const balance = ctx.profile.balance ? at(res.json, ctx.profile.balance.pointer) : undefined;
+    if (typeof balance !== 'number' || typeof x.before !== 'number') return skip('no numeric balance to compare');
     const want = x.expectedBalance as number;
-    if (x.balance !== want) return fail(`balance ${want} (${x.why})`, `balance ${x.balance}`);
+    if (balance !== want) return fail(`balance ${want} (${x.why})`, `balance ${balance}`);
     if (ctx.meta.step === 'reserved' && typeof x.remaining === 'number' && x.remaining !== want) return fail(`the acceptance's remaining credits ${want}`, `${x.remaining}`);
     if (ctx.meta.step === 'reserved' && typeof x.expectedEstimate === 'number' && x.estimate !== x.expectedEstimate) {
       return fail(`an estimate of ${x.expectedEstimate} credits (${x.pricing})`, `${x.estimate}`);
