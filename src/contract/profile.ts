@@ -73,6 +73,8 @@ export interface ApiProfile {
   jobOf(op: Operation): JobDeclaration | undefined;
   /** the operation whose 200 body shows the balance, and where */
   balance?: { op: Operation; pointer: string };
+  /** an operation whose body needs another's result first (a link with requestBody fields) */
+  prerequisiteOf(op: Operation): { source: Operation; fields: Record<string, string> } | undefined;
   /** provenance word of an operation (x-provenance), if any */
   provenanceOf(op: Operation | undefined): string | undefined;
 }
@@ -206,6 +208,21 @@ export function buildProfile(spec: ApiSpec): ApiProfile {
     resources,
     jobOf,
     balance: balanceOp ? { op: balanceOp, pointer: balanceOp.raw['x-sandbox-balance'] as string } : undefined,
+    prerequisiteOf(target) {
+      for (const source of spec.operations) {
+        const success = successResponse(source);
+        const links = Object.values<any>(deref(doc, success?.response)?.links ?? {});
+        const link = links.find((l) => l?.operationId === target.operationId && l.requestBody && typeof l.requestBody === 'object');
+        if (!link) continue;
+        const fields: Record<string, string> = {};
+        for (const [field, expr] of Object.entries(link.requestBody)) {
+          const p = bodyPointer(expr);
+          if (p !== undefined) fields[field] = p;
+        }
+        return { source, fields };
+      }
+      return undefined;
+    },
     provenanceOf: (op) => (op?.raw['x-provenance'] as string | undefined) ?? undefined,
   };
 }

@@ -71,6 +71,12 @@ function samplePath(doc: unknown, op: Operation | undefined): string[] {
   return param ? [param.name] : [];
 }
 
+function allowedAt(doc: unknown, path: string): string {
+  const item = ((doc as { paths?: Record<string, Record<string, unknown>> }).paths ?? {})[path] ?? {};
+  const methods = ['get', 'put', 'post', 'delete', 'patch'].filter((m) => item[m]).flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]));
+  return [...methods, 'OPTIONS'].join(', ');
+}
+
 const fill = (template: string, values: Record<string, unknown>) =>
   template.replace(/\{(\w+)\}/g, (whole, name: string) => (values[name] === undefined ? whole : String(values[name])));
 
@@ -97,6 +103,8 @@ export function injectedError(code: string, ctx: InjectionContext, options: { st
   const status = options.status ?? entry.status;
   const headers: Record<string, string> = {};
   if (status === 429) headers[policy.rateLimit.headers.retryAfter] = String(ctx.retryAfter);
+  // A 405 documents Allow: the methods of the operation's path, as the router answers them.
+  if (status === 405 && ctx.op) headers.Allow = allowedAt(ctx.doc, ctx.op.path);
   return new ApiError(code, options.message ?? fill(entry.message, values), { extra, headers, status: options.status });
 }
 

@@ -14,7 +14,9 @@ import { probe } from '../../render/probe.ts';
 import { at, atAll, type JobDeclaration, type Resource } from '../profile.ts';
 import type { Session } from '../session.ts';
 import type { WebhookReceiver } from '../webhook-receiver.ts';
+import type { Random } from '../random.ts';
 import { aValidBody, defaultParameters, fillPath } from './common.ts';
+import { cleanUp } from './positive.ts';
 import { followLinks } from './stateful.ts';
 
 interface JobRun {
@@ -137,13 +139,10 @@ async function fetchFile(s: Session, op: Operation, url: unknown, role: 'video' 
 export async function jobsPhase(s: Session, r: Resource, receiver?: WebhookReceiver): Promise<void> {
   const decl = r.job!;
   const op = r.create;
+  if (!r.read) return s.notice(`${op.operationId}: x-sandbox-job names no read link; the job cannot be followed`, 'warn');
   const random = s.random.fork(`jobs:${op.operationId}`);
   const params = defaultParameters(s, op, random);
   let body = aValidBody(s, op, random) as Record<string, unknown> | undefined;
-  if (!r.read) {
-    s.notice(`${op.operationId}: x-sandbox-job names no read link; the job cannot be followed`, 'warn');
-    return;
-  }
 
   // Webhooks: a URL field in the request, or a subscription made first.
   let hookPath: string | undefined;
@@ -165,6 +164,24 @@ export async function jobsPhase(s: Session, r: Resource, receiver?: WebhookRecei
     }
   }
 
+  // A job that needs another resource first (a template to render) gets it through the link.
+  const pre = s.profile.prerequisiteOf(op);
+  let made: { op: Operation; body: unknown } | undefined;
+  if (pre) {
+    const preRes = await s.exchange(pre.source, { method: pre.source.method, path: pre.source.path, json: aValidBody(s, pre.source, random) }, { kind: 'plain', label: `${pre.source.operationId} for ${op.operationId}` });
+    if (preRes.status < 200 || preRes.status >= 300) return;
+    made = { op: pre.source, body: preRes.json };
+    body = { ...(body ?? {}) };
+    for (const [field, pointer] of Object.entries(pre.fields)) (body as any)[field] = at(preRes.json, pointer);
+  }
+  try {
+    await followJob(s, r, decl, op, params, body, random, receiver, hookPath, secret);
+  } finally {
+    if (made) await cleanUp(s, made.op, 201, made.body).catch(() => undefined);
+  }
+}
+
+async function followJob(s: Session, r: Resource, decl: JobDeclaration, op: Operation, params: { path: Record<string, string>; query: Record<string, string> }, body: Record<string, unknown> | undefined, random: Random, receiver: WebhookReceiver | undefined, hookPath: string | undefined, secret: unknown): Promise<void> {
   const before = await balance(s);
   const res = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: body }, { kind: 'job', step: 'submit', label: `${op.operationId} (example)` });
   const id = at(res.json, r.idPointer);
@@ -194,8 +211,8 @@ export async function jobsPhase(s: Session, r: Resource, receiver?: WebhookRecei
       const m = /^(\d+):(\d+)$/.exec(text);
       if (m) Object.assign(facts, { expectedAspect: Number(m[1]) / Number(m[2]), expectedAspectText: text });
     }
-    if (decl.video) await fetchFile(s, r.read.target, at(job.final, decl.video), 'video', facts);
-    if (decl.thumbnail) await fetchFile(s, r.read.target, at(job.final, decl.thumbnail), 'thumbnail', {});
+    if (decl.video) await fetchFile(s, r.read!.target, at(job.final, decl.video), 'video', facts);
+    if (decl.thumbnail) await fetchFile(s, r.read!.target, at(job.final, decl.thumbnail), 'thumbnail', {});
   }
   const used = decl.cost?.used ? at(job.final, decl.cost.used) : undefined;
   if (typeof before === 'number' && typeof used === 'number') {
@@ -216,7 +233,7 @@ export async function jobsPhase(s: Session, r: Resource, receiver?: WebhookRecei
     const ruleId = await s.control.addFault({ match: { api: s.profile.id, key: s.keys.main }, action: { stage: decl.fault.stage, fail: decl.fault.code }, times: 1 }, `fail one ${decl.fault.stage} stage with ${decl.fault.code} to see the refund`);
     try {
       const before2 = await balance(s);
-      const res2 = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: aValidBody(s, op, random) }, { kind: 'job', step: 'submit', label: `${op.operationId} (to be failed)` });
+      const res2 = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: body }, { kind: 'job', step: 'submit', label: `${op.operationId} (to be failed)` });
       const id2 = at(res2.json, r.idPointer);
       if (res2.status >= 200 && res2.status < 300 && id2 !== undefined) {
         const job2: JobRun = { id: String(id2), accepted: res2.json, terminal: false };

@@ -5,6 +5,11 @@ import { at } from '../profile.ts';
 import type { Session } from '../session.ts';
 import { defaultParameters, exampleBodies, fillPath, generatedBodies, jsonBody, parameterValue } from './common.ts';
 
+/** A free-text string parameter (an opaque cursor): only a value the API handed out is valid. */
+function opaque(schema: any): boolean {
+  return schema?.type === 'string' && !schema.enum && !schema.format && !schema.pattern && schema.example === undefined && !schema.examples;
+}
+
 export async function cleanUp(s: Session, op: Operation, status: number, body: unknown): Promise<void> {
   const resource = s.profile.resources.find((r) => r.create === op);
   if (!resource?.delete || status < 200 || status >= 300) return;
@@ -30,7 +35,7 @@ export async function positivePhase(s: Session, op: Operation, source: 'example'
     const query = { ...params.query };
     if (source === 'generated' && c.value === undefined) {
       for (const p of op.parameters.filter((x) => x.in === 'query' && !x.required)) {
-        if (!random.chance(0.6)) continue;
+        if (!random.chance(0.6) || opaque(p.schema)) continue;
         const v = parameterValue(s, p, random);
         if (v !== undefined) query[p.name] = v;
       }
