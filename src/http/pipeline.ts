@@ -251,7 +251,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
         throw err;
       }
       // Prism's own headers are examples; the sandbox's real ones (rate limit, request id) win.
-      const { 'content-type': _ct, 'Content-Type': _CT, ...mockHeaders } = mocked.headers;
+      // Content-Type is the sandbox's own (sendJson): Prism's, in whatever case, would duplicate it.
+      const mockHeaders = Object.fromEntries(Object.entries(mocked.headers).filter(([k]) => k.toLowerCase() !== 'content-type'));
       send(mocked.status, { ...mockHeaders, ...headers }, mocked.body);
     } catch (err) {
       if (!(err instanceof ApiError || err instanceof PlainApiError)) {
