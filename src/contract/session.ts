@@ -32,8 +32,8 @@ export interface RequestSpec {
 export interface ExchangeOptions {
   facts?: Facts;
   serverErrorExpected?: boolean;
-  /** a 429 is what the case is about: do not wait it out */
-  expect429?: boolean;
+  /** a 429 is what the case is about: do not wait it out (a code: wait out 429s with another code) */
+  expect429?: boolean | string;
   keepBytes?: boolean;
   /** only these checks (by family), e.g. files get the domain checks only */
   families?: string[];
@@ -126,14 +126,15 @@ export class Session {
     const req = this.build(spec);
     const api = !spec.url;
     let res = await this.client.send(req, o.keepBytes);
-    for (let attempt = 0; api && res.status === 429 && !o.expect429 && attempt < 6; attempt++) {
+    const waitable = (r: ReceivedResponse) => r.status === 429 && (!o.expect429 || (typeof o.expect429 === 'string' && errorCode(this.profile, r.json) !== o.expect429));
+    for (let attempt = 0; api && waitable(res) && attempt < 6; attempt++) {
       // The 429 itself is a real answer: judge it as any response, then wait as a client would.
       this.judge(op, req, res, { kind: 'plain', label: `429 while sending ${meta.label}` }, { families: [...GENERIC] });
       const waited = await this.waitOut(res);
       if (waited === undefined) break;
       res = await this.client.send(req, o.keepBytes);
     }
-    const rateLimited = api && res.status === 429 && !o.expect429;
+    const rateLimited = api && waitable(res);
     this.judge(op, req, res, meta, o, rateLimited);
     return res;
   }

@@ -21,7 +21,7 @@ export async function cataloguePhase(s: Session, op: Operation): Promise<void> {
       op,
       { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: aValidBody(s, op, random), headers: { [FAULT_HEADER]: `error=${code}` } },
       { kind: 'catalogue', code, label: `${FAULT_HEADER}: error=${code}` },
-      { expect429: status === 429, serverErrorExpected: status >= 500 },
+      { expect429: status === 429 ? code : false, serverErrorExpected: status >= 500 },
     );
   }
 }
