@@ -59,6 +59,33 @@ it('requests are paced: --max-rps 5 spaces them at least 200 ms apart', async ()
   expect(ms).toBeGreaterThanOrEqual((r.summary.requests - 1) * 200 * 0.95);
 }, 60_000);
 
+it("against a real service, a departure from what the spec marks inferred is 'not confirmed', not a failure", async () => {
+  // The Account schema is this project's inference (x-provenance: inferred); the vendor may differ.
+  const drifting = await startBreakingProxy(sb.url, {
+    what: 'no control API, and an account without key_prefix',
+    check: '-',
+    response: (req, res) => {
+      if (req.path.startsWith('/__sandbox')) {
+        res.status = 404;
+        res.body = Buffer.from('{}');
+      } else if (req.path === '/api/account' && res.status === 200) {
+        const b = JSON.parse(res.body.toString('utf8'));
+        delete b.key_prefix;
+        res.body = Buffer.from(JSON.stringify(b));
+      }
+    },
+  });
+  try {
+    const r = await runContract({ api: 'phantomflow', baseUrl: drifting.url, key: 've_test_pro_safety_run3', maxRps: 0, operations: ['getAccount'], checks: ['response'] });
+    const schema = r.events.filter((e) => e.type === 'check' && e.check === 'response_schema_conformance' && e.operationId === 'getAccount');
+    expect(schema.some((e) => e.type === 'check' && e.status === 'unconfirmed' && e.provenance === 'inferred')).toBe(true);
+    expect(r.summary.checks.failed).toBe(0);
+    expect(r.exitCode).toBe(0);
+  } finally {
+    await drifting.close();
+  }
+}, 60_000);
+
 it('a live key is refused before any request', async () => {
   await expect(runContract({ api: 'phantomflow', baseUrl: proxy.url, key: 've_live_realmoney123' })).rejects.toThrow(/refusing a live key/);
 });
