@@ -22,6 +22,8 @@ export interface JobDeclaration {
   failure: string[];
   error?: string;
   video?: string;
+  /** the video URL answers HTTP Range requests (206) */
+  ranges?: boolean;
   thumbnail?: string;
   duration?: string;
   requestedDuration?: string;

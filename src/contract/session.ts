@@ -225,6 +225,8 @@ function caseSpecific(check: Check, meta: CaseMeta): boolean {
     negative: ['input'],
     auth: ['input'],
     'malformed-json': ['input'],
+    'bad-body': ['input'],
+    'unknown-route': ['input'],
     method: ['input'],
     'unknown-id': ['input'],
     catalogue: ['input'],

@@ -35,12 +35,14 @@ export type CaseMeta =
   | { kind: 'negative'; location: 'body' | 'query'; keyword: string; at: (string | number)[]; expectCode: string; label: string }
   | { kind: 'auth'; variant: 'missing' | 'malformed' | 'live' | 'foreign' | 'revoked'; label: string }
   | { kind: 'malformed-json'; label: string }
+  | { kind: 'bad-body'; problem: 'media-type' | 'too-large'; expectCode: string; label: string }
+  | { kind: 'unknown-route'; label: string }
   | { kind: 'method'; allow: string[]; label: string }
   | { kind: 'unknown-id'; label: string }
   | { kind: 'catalogue'; code: string; label: string }
   | { kind: 'state'; step: StateStep; resource: string; id: string; label: string; sent?: unknown; created?: unknown }
   | { kind: 'job'; step: 'submit' | 'poll' | 'action' | 'final' | 'refund'; label: string }
-  | { kind: 'file'; role: 'video' | 'thumbnail'; label: string }
+  | { kind: 'file'; role: 'video' | 'thumbnail' | 'range'; label: string }
   | { kind: 'account'; step: 'before' | 'reserved' | 'settled' | 'refunded' | 'ledger'; label: string }
   | { kind: 'limit'; step: 'rate-trigger' | 'rate-reset' | 'concurrency' | 'credits'; label: string }
   | { kind: 'webhook'; label: string }
@@ -56,6 +58,7 @@ export type StateStep =
   | 'read-after-delete'
   | 'delete-again'
   | 'foreign-read'
+  | 'foreign-list'
   | 'foreign-update'
   | 'foreign-delete'
   | 'owner-read-after-foreign';

@@ -71,15 +71,19 @@ export async function readOperationBody(
     raw = await readBody(req, maxBytes);
   } catch (err) {
     if (!(err instanceof BodyTooLarge)) throw err;
+    // The status is the catalogue's (Sketchpen documents a 400 here). A body up to a few times the
+    // cap is read to its end and discarded, so the client can finish sending and read the answer;
+    // beyond that the connection is closed.
+    const declared = Number(req.headers['content-length']);
+    const linger = Number.isFinite(declared) && declared <= 4 * maxBytes;
     throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, {
-      status: 413,
-      headers: { Connection: 'close' },
+      headers: linger ? {} : { Connection: 'close' },
     });
   }
   if (accepts.expectsJson) return parseJsonBody(raw, req.headers['content-type'], policy, required);
   const type = mediaTypeOf(req.headers['content-type']);
   if (raw.length && !accepts.mediaTypes.includes(type)) {
-    throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${accepts.mediaTypes.join(' or ')}.`, { status: 415 });
+    throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${accepts.mediaTypes.join(' or ')}.`);
   }
   return raw;
 }

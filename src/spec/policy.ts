@@ -302,6 +302,7 @@ const operationExtensionSchemas: Record<string, object> = {
       requestedDuration: { type: 'string', pattern: '^(/([^/]+|\\*))+$' },
       frame: { type: 'object', required: ['width', 'height'], additionalProperties: false, properties: { width: pointer, height: pointer } },
       aspectRatio: pointer,
+      ranges: { type: 'boolean' },
       requestedAspectRatio: pointer,
       cost: { type: 'object', additionalProperties: false, properties: { estimate: pointer, remaining: pointer, used: pointer } },
       fault: { type: 'object', required: ['stage', 'code'], additionalProperties: false, properties: { stage: { type: 'string' }, code: codeRef } },

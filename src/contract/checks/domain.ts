@@ -52,6 +52,8 @@ export const outputIsMp4: Check = {
     const p: Probe = x.probe ?? {};
     if (p.error || !p.formatName) return fail('a file ffprobe reads', p.error ?? 'unreadable');
     if (!/\bmp4\b/.test(p.formatName) || !p.video) return fail('an MP4 with a video stream', `${p.formatName}${p.video ? '' : ', no video stream'}`);
+    const ct = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (/^(text\/|application\/json)/.test(ct)) return fail('a video Content-Type (video/mp4)', `Content-Type: ${ct}`);
     if (typeof x.expectedDuration === 'number') {
       const tol = Math.max(0.3, x.expectedDuration * 0.05);
       if (Math.abs((p.durationSeconds ?? 0) - x.expectedDuration) > tol) return fail(`${x.expectedDuration} s (±${tol.toFixed(2)})`, `${p.durationSeconds} s`);
@@ -73,6 +75,21 @@ const MAGIC: [string, (b: Buffer) => boolean][] = [
   ['image/webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP'],
   ['image/gif', (b) => b.subarray(0, 4).toString('latin1') === 'GIF8'],
 ];
+
+export const rangeServed: Check = {
+  name: 'output_supports_range',
+  family: 'domain',
+  description: 'the video answers a Range request with 206 and exactly those bytes (players seek with it)',
+  run(_op, _req, res, ctx) {
+    if (ctx.meta.kind !== 'file' || ctx.meta.role !== 'range') return undefined;
+    const size = f(ctx).size as number;
+    const want = `bytes 0-99/${size}`;
+    if (res.status !== 206 || res.headers['content-range'] !== want || res.bytes?.length !== 100) {
+      return fail(`206 with Content-Range: ${want} and 100 bytes`, `${res.status}, Content-Range: ${res.headers['content-range'] ?? 'none'}, ${res.bytes?.length ?? 0} bytes`);
+    }
+    return pass();
+  },
+};
 
 export const thumbnailIsImage: Check = {
   name: 'thumbnail_is_image',
@@ -165,4 +182,4 @@ export const webhookDelivered: Check = {
   },
 };
 
-export const domainChecks: Check[] = [jobAccepted, jobTerminal, outputIsMp4, thumbnailIsImage, creditsMove, ledgerBalanced, webhookDelivered];
+export const domainChecks: Check[] = [jobAccepted, jobTerminal, outputIsMp4, rangeServed, thumbnailIsImage, creditsMove, ledgerBalanced, webhookDelivered];

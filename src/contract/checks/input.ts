@@ -86,6 +86,33 @@ export const malformedJsonRejected: Check = {
   },
 };
 
+export const badBodyRejected: Check = {
+  name: 'body_format_rejected',
+  family: 'input',
+  description: 'a body of an unaccepted media type, or larger than the API takes, is refused with the code the spec names',
+  run(_op, _req, res, ctx) {
+    if (ctx.meta.kind !== 'bad-body' || res.status === 0) return undefined;
+    const want = ctx.meta.expectCode;
+    const status = ctx.profile.spec.policy.errors.catalogue[want]?.status;
+    const code = errorCode(ctx.profile, res.json);
+    // A size limit may also be enforced by closing the connection; the status is what a client sees.
+    const statusOk = res.status === status || (ctx.meta.problem === 'too-large' && res.status === 413);
+    return statusOk && code === want ? pass() : fail(`${status} ${want} (${ctx.meta.label})`, describe(res.status, code, res.text));
+  },
+};
+
+export const unknownRouteNotFound: Check = {
+  name: 'unknown_route_not_found',
+  family: 'input',
+  description: "a path the API does not serve is 404 with the API's route-not-found code",
+  run(_op, _req, res, ctx) {
+    if (ctx.meta.kind !== 'unknown-route' || res.status === 0) return undefined;
+    const want = ctx.profile.spec.policy.errors.routeNotFound;
+    const code = errorCode(ctx.profile, res.json);
+    return res.status === 404 && code === want ? pass() : fail(`404 ${want}`, describe(res.status, code, res.text));
+  },
+};
+
 export const methodNotAllowed: Check = {
   name: 'method_not_allowed',
   family: 'input',
@@ -145,6 +172,8 @@ export const inputChecks: Check[] = [
   validationLocation,
   authEnforced,
   malformedJsonRejected,
+  badBodyRejected,
+  unknownRouteNotFound,
   methodNotAllowed,
   allowHeader,
   unknownIdNotFound,

@@ -21,7 +21,17 @@ export const rateLimitEnforced: Check = {
       return fail(`code ${policy.rateLimit.exceeded.code}`, res.text.slice(0, 200));
     }
     const remaining = res.headers[policy.rateLimit.headers.remaining.toLowerCase()];
-    return remaining === '0' ? pass() : fail(`${policy.rateLimit.headers.remaining}: 0 on the 429`, `${remaining}`);
+    if (remaining !== '0') return fail(`${policy.rateLimit.headers.remaining}: 0 on the 429`, `${remaining}`);
+    // Retry-After points at the end of the window that is used up, not past it.
+    const retry = Number(res.headers[policy.rateLimit.headers.retryAfter.toLowerCase()]);
+    const reset = Number(res.headers[policy.rateLimit.headers.reset.toLowerCase()]);
+    const windowS = Math.max(policy.rateLimit.windowSeconds, ...Object.values(_op?.routeLimits ?? {}).map((l) => l.windowSeconds));
+    if (!(retry >= 1 && retry <= windowS + 1)) return fail(`${policy.rateLimit.headers.retryAfter} within the ${windowS}-second window`, `${retry}`);
+    // (A sandbox's clock may run ahead of this machine's: compare only against a real service.)
+    if (!ctx.sandbox && Number.isFinite(reset) && Math.abs(Date.now() / 1000 + retry - reset) > 5) {
+      return fail(`${policy.rateLimit.headers.retryAfter} agreeing with ${policy.rateLimit.headers.reset} (${reset})`, `${retry} s from now`);
+    }
+    return pass();
   },
 };
 

@@ -125,6 +125,8 @@ export const rateLimitHeaders: Check = {
     if (remaining === undefined || remaining > limit) return fail(`${names.remaining} an integer within 0..${names.limit}`, got);
     const nowS = Date.now() / 1000;
     if (reset === undefined || reset < 1_420_000_000 || reset > nowS + 400 * 86400) return fail(`${names.reset} a Unix time (seconds) near now`, got);
+    // A window ends in the future (a little clock skew aside).
+    if (reset < nowS - 120) return fail(`${names.reset} the end of the current window, not a time past`, `${got} (now ${Math.floor(nowS)})`);
     const prev = ctx.previousRate;
     if (prev && prev.limit === limit && prev.reset === reset && remaining > prev.remaining) {
       return fail(`${names.remaining} not rising inside one window (was ${prev.remaining} with the same ${names.reset})`, got);

@@ -92,6 +92,13 @@ export const tenantIsolation: Check = {
   run(_op, _req, res, ctx) {
     const s = stateOf(ctx);
     if (!s || !s.step.startsWith('foreign-') && s.step !== 'owner-read-after-foreign') return undefined;
+    if (s.step === 'foreign-list') {
+      if (res.status !== 200) return undefined;
+      const idPointer = ctx.facts.idPointer as string;
+      const arrays = Array.isArray(res.json) ? [res.json as unknown[]] : (atAll(res.json, '/*').filter(Array.isArray) as unknown[][]);
+      const leaked = arrays.some((arr) => arr.some((item) => at(item, idPointer) === s.id));
+      return leaked ? fail(`the second key's list without ${s.id}`, 'it lists the first key\'s resource') : pass();
+    }
     if (s.step === 'owner-read-after-foreign') {
       if (res.status !== 200) return fail("the owner still reads its resource after the second key's attempts", short(res.status, res.json, res.text));
       const before = JSON.stringify(s.created);

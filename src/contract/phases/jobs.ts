@@ -134,6 +134,10 @@ async function fetchFile(s: Session, op: Operation, url: unknown, role: 'video' 
     }
   }
   s.judge(op, req, res, { kind: 'file', role, label: `${role} ${target.pathname}` }, { facts: { ...facts, probe: probed }, families: ['domain'] });
+  if (role === 'video' && facts.ranges && res.status === 200 && res.bytes) {
+    const ranged = s.build({ method: 'get', path: '', url: target.href, headers: { range: 'bytes=0-99' } });
+    s.judge(op, ranged, await s.client.send(ranged, true), { kind: 'file', role: 'range', label: `range of ${target.pathname}` }, { facts: { size: res.bytes.length }, families: ['domain'] });
+  }
 }
 
 export async function jobsPhase(s: Session, r: Resource, receiver?: WebhookReceiver): Promise<void> {
@@ -201,7 +205,7 @@ async function followJob(s: Session, r: Resource, decl: JobDeclaration, op: Oper
   const succeeded = decl.success.includes(String(job.status));
   if (succeeded) {
     const duration = decl.requestedDuration ? atAll(body, decl.requestedDuration).reduce<number>((t, v) => t + (typeof v === 'number' ? v : 0), 0) : undefined;
-    const facts: Record<string, unknown> = { expectedDuration: duration || undefined, reportedDuration: decl.duration ? at(job.final, decl.duration) : undefined };
+    const facts: Record<string, unknown> = { expectedDuration: duration || undefined, reportedDuration: decl.duration ? at(job.final, decl.duration) : undefined, ranges: decl.ranges };
     if (decl.frame) {
       const w = Number(at(job.final, decl.frame.width));
       const h = Number(at(job.final, decl.frame.height));

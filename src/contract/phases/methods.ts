@@ -5,6 +5,9 @@ import type { Session } from '../session.ts';
 import { defaultParameters, fillPath } from './common.ts';
 
 export async function methodsPhase(s: Session, ops: Operation[]): Promise<void> {
+  s.startOperation('(unknown route)');
+  await s.exchange(undefined, { method: 'GET', path: '/contract-no-such-route' }, { kind: 'unknown-route', label: 'GET /contract-no-such-route' });
+  s.finishOperation('(unknown route)');
   const byPath = new Map<string, Operation[]>();
   for (const op of s.profile.operations) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op]);
   for (const [path, pathOps] of byPath) {
