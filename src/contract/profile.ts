@@ -37,6 +37,14 @@ export interface JobDeclaration {
   webhook?: { requestField?: string; subscribe?: string; urlField?: string; eventField?: string; event?: string; secretField?: string };
 }
 
+/** How a list operation pages (x-sandbox-pagination). */
+export interface Pagination {
+  items: string;
+  limit: string;
+  cursor?: { param: string; next: string };
+  offset?: { param: string; total?: string };
+}
+
 /** A resource some operation creates, and what the links say can be done with it. */
 export interface Resource {
   name: string;

@@ -18,6 +18,7 @@ import { concurrencyPhase, creditsPhase, rateLimitPhase } from './phases/limits.
 import { malformedPhase } from './phases/malformed.ts';
 import { methodsPhase } from './phases/methods.ts';
 import { negativePhase } from './phases/negative.ts';
+import { paginationPhase } from './phases/pagination.ts';
 import { positivePhase } from './phases/positive.ts';
 import { statefulPhase } from './phases/stateful.ts';
 import { unknownIdPhase } from './phases/unknown-ids.ts';
@@ -107,6 +108,17 @@ function phases(receiver: () => WebhookReceiver | undefined, revokedKey: () => s
           s.startOperation(r.create.operationId);
           await jobsPhase(s, r, receiver());
           s.finishOperation(r.create.operationId);
+        }
+      },
+    },
+    {
+      name: 'pagination',
+      cost: 'read',
+      run: async (s) => {
+        for (const op of s.scope.filter((o) => o.raw['x-sandbox-pagination'])) {
+          s.startOperation(op.operationId);
+          await paginationPhase(s, op);
+          s.finishOperation(op.operationId);
         }
       },
     },

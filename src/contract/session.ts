@@ -235,6 +235,7 @@ function caseSpecific(check: Check, meta: CaseMeta): boolean {
     file: ['domain'],
     account: ['domain'],
     webhook: ['domain'],
+    page: ['state'],
     limit: ['limits'],
     plain: [],
   };

@@ -46,6 +46,7 @@ export type CaseMeta =
   | { kind: 'account'; step: 'before' | 'reserved' | 'settled' | 'refunded' | 'ledger'; label: string }
   | { kind: 'limit'; step: 'rate-trigger' | 'rate-reset' | 'concurrency' | 'credits'; label: string }
   | { kind: 'webhook'; label: string }
+  | { kind: 'page'; step: 'first' | 'next'; limit: number; label: string }
   | { kind: 'plain'; label: string };
 
 export type StateStep =

@@ -286,6 +286,17 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
 const pointer = { type: 'string', pattern: '^(/[^/]+)*$' };
 const operationExtensionSchemas: Record<string, object> = {
   'x-sandbox-balance': pointer,
+  'x-sandbox-pagination': {
+    type: 'object',
+    required: ['items', 'limit'],
+    additionalProperties: false,
+    properties: {
+      items: pointer,
+      limit: { type: 'string', minLength: 1 },
+      cursor: { type: 'object', required: ['param', 'next'], additionalProperties: false, properties: { param: { type: 'string' }, next: pointer } },
+      offset: { type: 'object', required: ['param'], additionalProperties: false, properties: { param: { type: 'string' }, total: pointer } },
+    },
+  },
   'x-sandbox-job': {
     type: 'object',
     required: ['read', 'status', 'success', 'failure'],

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { BREAKAGES } from '../support/breaking-proxy.ts';
 import { defineBreakageTests } from '../support/breakage-suite.ts';
 
-const BEHAVIOUR = ['ignored-auth', 'leaked-resource', 'non-mp4-output', 'thumbnail-not-image', 'wrong-validation-path', 'accepts-invalid', 'wrong-estimate', 'deleted-still-readable'];
+const BEHAVIOUR = ['ignored-auth', 'leaked-resource', 'leaked-in-list', 'ignores-limit', 'ignores-range', 'non-mp4-output', 'thumbnail-not-image', 'wrong-validation-path', 'accepts-invalid', 'wrong-estimate', 'deleted-still-readable'];
 defineBreakageTests(BEHAVIOUR, false);
 
 it('the two breakage files together run every rule of the proxy', async () => {

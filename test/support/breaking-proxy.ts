@@ -6,6 +6,8 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 export interface Exchange {
   method: string;
   path: string;
+  /** the query string, with its leading ? (or '') */
+  query: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
 }
@@ -76,6 +78,26 @@ export const BREAKAGES: Record<string, Breakage> = {
       const key = req.headers['x-api-key'];
       if (typeof key === 'string' && key.includes('contract_second') && req.path.startsWith('/api/templates/')) req.headers['x-api-key'] = MAIN_KEY;
     },
+  },
+  'leaked-in-list': {
+    what: "a second key's template list shows the first key's private templates",
+    check: 'tenant_isolation',
+    request: (req) => {
+      const key = req.headers['x-api-key'];
+      if (typeof key === 'string' && key.includes('contract_second') && req.path === '/api/templates') req.headers['x-api-key'] = MAIN_KEY;
+    },
+  },
+  'ignores-limit': {
+    what: 'the job list ignores limit',
+    check: 'pagination',
+    request: (req) => {
+      if (req.path === '/api/jobs' && req.query.includes('limit=1')) req.query = req.query.replace('limit=1', 'limit=20');
+    },
+  },
+  'ignores-range': {
+    what: 'the video answers a Range request with the whole file',
+    check: 'output_supports_range',
+    request: (req) => void (req.path.startsWith('/files/') && delete req.headers.range),
   },
   'non-mp4-output': {
     what: 'the rendered file is not an MP4',
@@ -181,10 +203,10 @@ export async function startBreakingProxy(target: string, breakage: Breakage | un
     const chunks: Buffer[] = [];
     inReq.on('data', (c: Buffer) => chunks.push(c));
     inReq.on('end', () => {
-      const ex: Exchange = { method: inReq.method ?? 'GET', path: (inReq.url ?? '/').split('?')[0]!, headers: { ...inReq.headers }, body: Buffer.concat(chunks) };
+      const url = inReq.url ?? '/';
+      const ex: Exchange = { method: inReq.method ?? 'GET', path: url.split('?')[0]!, query: url.includes('?') ? url.slice(url.indexOf('?')) : '', headers: { ...inReq.headers }, body: Buffer.concat(chunks) };
       breakage?.request?.(ex);
-      const query = (inReq.url ?? '').includes('?') ? `?${(inReq.url ?? '').split('?').slice(1).join('?')}` : '';
-      const fwd = httpRequest({ host: t.hostname, port: t.port, method: ex.method, path: ex.path + query, headers: ex.headers }, (res) => {
+      const fwd = httpRequest({ host: t.hostname, port: t.port, method: ex.method, path: ex.path + ex.query, headers: ex.headers }, (res) => {
         const body: Buffer[] = [];
         res.on('data', (c: Buffer) => body.push(c));
         res.on('end', () => {

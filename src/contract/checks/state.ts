@@ -108,4 +108,24 @@ export const tenantIsolation: Check = {
   },
 };
 
-export const stateChecks: Check[] = [resourceCreated, resourceReadable, resourceListed, updateApplied, deleteThenNotFound, tenantIsolation];
+export const paginationWorks: Check = {
+  name: 'pagination',
+  family: 'state',
+  description: 'a page holds at most `limit` items, and the next page (cursor or offset) holds other items',
+  run(_op, _req, res, ctx) {
+    if (ctx.meta.kind !== 'page') return undefined;
+    if (res.status !== 200) return fail(`200 for a page (${ctx.meta.label})`, short(res.status, res.json, res.text));
+    const items = at(res.json, ctx.facts.items as string);
+    if (!Array.isArray(items)) return fail(`an array at ${ctx.facts.items}`, JSON.stringify(items)?.slice(0, 120) ?? 'none');
+    if (items.length > ctx.meta.limit) return fail(`at most ${ctx.meta.limit} item(s) with ${ctx.facts.limitParam}=${ctx.meta.limit}`, `${items.length} items`);
+    if (ctx.meta.step === 'next') {
+      const before = new Set(((ctx.facts.previous as unknown[]) ?? []).map((x) => JSON.stringify(x)));
+      const repeated = items.filter((x) => before.has(JSON.stringify(x)));
+      if (repeated.length) return fail('a next page without the items of the page before', `${repeated.length} repeated`);
+      if (!items.length) return fail('items on the next page (there were more)', 'an empty page');
+    }
+    return pass();
+  },
+};
+
+export const stateChecks: Check[] = [paginationWorks, resourceCreated, resourceReadable, resourceListed, updateApplied, deleteThenNotFound, tenantIsolation];
