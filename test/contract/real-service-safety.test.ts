@@ -86,6 +86,13 @@ it("against a real service, a departure from what the spec marks inferred is 'no
   }
 }, 60_000);
 
+it('--max-requests bounds the run: it stops sending, says so, and judges only what it sent', async () => {
+  const r = await runContract({ api: 'phantomflow', baseUrl: proxy.url, key: 've_test_pro_safety_run4', maxRps: 0, maxRequests: 15 });
+  expect(r.summary.requests).toBe(15);
+  expect(r.events.some((e) => e.type === 'notice' && e.level === 'warn' && /--max-requests 15/.test(e.message))).toBe(true);
+  expect(r.summary.checks.failed).toBe(0);
+}, 60_000);
+
 it('a live key is refused before any request', async () => {
   await expect(runContract({ api: 'phantomflow', baseUrl: proxy.url, key: 've_live_realmoney123' })).rejects.toThrow(/refusing a live key/);
 });
