@@ -26,7 +26,7 @@ export function defineBreakageTests(names: string[], baseline: boolean): void {
     it('the proxy breaking nothing: every check passes', async () => {
       const o = await throughProxy(undefined);
       expect(o.failures, describeFailures(o)).toEqual([]);
-    }, 60_000);
+    }, 120_000);
   }
 
   describe('each breakage fails the suite with the right check named', () => {
@@ -36,7 +36,7 @@ export function defineBreakageTests(names: string[], baseline: boolean): void {
         const o = await throughProxy(name);
         expect(o.result.exitCode).toBe(1);
         expect([...o.failedChecks], describeFailures(o, 3)).toContain(b.check);
-      }, 60_000);
+      }, 120_000);
     }
   });
 }
