@@ -1,5 +1,5 @@
-// The breakage tests, defined for a subset of the proxy's rules (two files split them so both
-// workers run them): the suite through the proxy must fail, naming the check that guards the rule.
+// The breakage tests for the named rules of the breaking proxy: the suite run through the proxy
+// must fail, naming the check that guards the rule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from './sandbox.ts';
 import { BREAKAGES, MAIN_KEY, startBreakingProxy } from './breaking-proxy.ts';
