@@ -8,6 +8,7 @@ import { consoleReporter } from './reporters/console.ts';
 import { jsonReporter, ndjsonReporter } from './reporters/json.ts';
 import { junitReporter } from './reporters/junit.ts';
 import { runContract } from './runner.ts';
+import { describeChecks } from './checks/index.ts';
 
 export const contractUsage = `Usage:
   video-api-sandbox contract --api phantomflow --base-url http://127.0.0.1:4010 --key ve_test_…
@@ -16,6 +17,7 @@ export const contractUsage = `Usage:
       [--include spend,destructive] [--destructive] [--max-requests N] [--max-rps N]
       [--timeout MS] [--job-timeout MS] [--min-coverage PERCENT] [--webhook-host 127.0.0.1]
       [--admin-token TOKEN] [--allow-live-key] [--no-color]
+  video-api-sandbox contract --list-checks     every check: name, family, cost class, what it checks
 Cost classes: read and write run by default (write deletes what it creates); spend (renders,
 credits) runs by default only against a sandbox; destructive (rate limits, caps, a 402) needs
 --destructive or --include destructive.
@@ -30,7 +32,7 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-export function parseContractArgs(argv: string[]): { options: ContractOptions; reports: { kind: string; file: string }[]; color: boolean; help: boolean } {
+export function parseContractArgs(argv: string[]): { options: ContractOptions; reports: { kind: string; file: string }[]; color: boolean; help: boolean; listChecks: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -60,6 +62,7 @@ export function parseContractArgs(argv: string[]): { options: ContractOptions; r
         'allow-live-key': { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        'list-checks': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -92,15 +95,19 @@ export function parseContractArgs(argv: string[]): { options: ContractOptions; r
     adminToken: v['admin-token'] ?? process.env.SANDBOX_ADMIN_TOKEN,
     allowLiveKey: v['allow-live-key'],
   };
-  return { options, reports, color: !v['no-color'] && Boolean(process.stdout.isTTY), help: Boolean(v.help) };
+  return { options, reports, color: !v['no-color'] && Boolean(process.stdout.isTTY), help: Boolean(v.help), listChecks: Boolean(v['list-checks']) };
 }
 
 /** Runs the command; resolves to the exit code. */
 export async function contractCommand(argv: string[], write: (t: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   try {
-    const { options, reports, color, help } = parseContractArgs(argv);
+    const { options, reports, color, help, listChecks } = parseContractArgs(argv);
     if (help) {
       write(`${contractUsage}\n`);
+      return 0;
+    }
+    if (listChecks) {
+      write(`${describeChecks()}\n`);
       return 0;
     }
     const listeners: Listener[] = [consoleReporter({ write, color })];

@@ -8,6 +8,7 @@ export interface CheckEvent {
   type: 'check';
   check: string;
   family: string;
+  cost?: CostClass;
   phase: string;
   /** '(api)' for checks about the API as a whole (limits, auth on no operation) */
   operationId: string;

@@ -184,7 +184,7 @@ export class Session {
         outcome = { status: 'failed' as const, expected: 'the check to run', got: `the check threw: ${(err as Error).message}` };
       }
       if (!outcome) continue;
-      const base = { type: 'check' as const, check: check.name, family: check.family, phase: this.phase, operationId: op?.operationId ?? (meta.kind === 'method' ? meta.label.split(' (')[0]! : '(api)'), exchangeId: id, case: meta.label };
+      const base = { type: 'check' as const, check: check.name, family: check.family, cost: check.cost, phase: this.phase, operationId: op?.operationId ?? (meta.kind === 'method' ? meta.label.split(' (')[0]! : '(api)'), exchangeId: id, case: meta.label };
       if (rateLimited && !GENERIC.has(check.family)) {
         this.emitCheck({ ...base, status: 'skipped', reason: 'rate limited: Retry-After too long to wait' });
         continue;

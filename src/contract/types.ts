@@ -100,6 +100,8 @@ export interface Check {
   /** the family file it lives in: response, errors, input, state, domain, limits */
   family: string;
   description: string;
+  /** the cheapest cost class of the cases it judges (derived from its family, see checks/index.ts) */
+  cost?: CostClass;
   /** undefined: the check does not apply to this exchange */
   run(op: Operation | undefined, req: SentRequest, res: ReceivedResponse, ctx: CheckContext): Outcome | undefined;
 }
