@@ -43,6 +43,8 @@ export interface Pagination {
   limit: string;
   cursor?: { param: string; next: string };
   offset?: { param: string; total?: string };
+  /** query parameter → the item field it filters on */
+  filters?: Record<string, string>;
 }
 
 /** A resource some operation creates, and what the links say can be done with it. */

@@ -236,6 +236,7 @@ function caseSpecific(check: Check, meta: CaseMeta): boolean {
     account: ['domain'],
     webhook: ['domain'],
     page: ['state'],
+    filter: ['state'],
     limit: ['limits'],
     plain: [],
   };

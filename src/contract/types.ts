@@ -47,6 +47,7 @@ export type CaseMeta =
   | { kind: 'limit'; step: 'rate-trigger' | 'rate-reset' | 'concurrency' | 'credits'; label: string }
   | { kind: 'webhook'; label: string }
   | { kind: 'page'; step: 'first' | 'next'; limit: number; label: string }
+  | { kind: 'filter'; param: string; value: string; label: string }
   | { kind: 'plain'; label: string };
 
 export type StateStep =

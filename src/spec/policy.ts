@@ -295,6 +295,7 @@ const operationExtensionSchemas: Record<string, object> = {
       limit: { type: 'string', minLength: 1 },
       cursor: { type: 'object', required: ['param', 'next'], additionalProperties: false, properties: { param: { type: 'string' }, next: pointer } },
       offset: { type: 'object', required: ['param'], additionalProperties: false, properties: { param: { type: 'string' }, total: pointer } },
+      filters: { type: 'object', additionalProperties: pointer },
     },
   },
   'x-sandbox-job': {

@@ -10,5 +10,5 @@ defineBreakageTests(Object.keys(BREAKAGES), true);
 
 it('the proxy knows a breakage for every family of checks', () => {
   const checks = new Set(Object.values(BREAKAGES).map((b) => b.check));
-  for (const c of ['rate_limit_headers', 'status_code_documented', 'error_code_catalogue', 'auth_enforced', 'tenant_isolation', 'output_is_mp4', 'negative_data_rejection', 'pagination', 'credits_move_as_documented']) expect(checks).toContain(c);
+  for (const c of ['rate_limit_headers', 'status_code_documented', 'error_code_catalogue', 'auth_enforced', 'tenant_isolation', 'output_is_mp4', 'negative_data_rejection', 'pagination', 'list_filter_applied', 'credits_move_as_documented']) expect(checks).toContain(c);
 });

@@ -43,7 +43,7 @@ it('a passing run: exit 0, progress, summary, JUnit and JSON reports', async () 
   const doc = JSON.parse(readFileSync(json, 'utf8'));
   expect(doc.summary.exitCode).toBe(0);
   expect(doc.results.some((x: any) => x.check === 'resource_listed' && x.status === 'passed')).toBe(true);
-}, 60_000);
+}, 180_000);
 
 it('a failing run: exit 1, each failure with its check, expected, got and a curl line that reproduces it', async () => {
   // A copy of the spec that documents a field the sandbox never sends: a drift the checker must report.
@@ -60,14 +60,14 @@ it('a failing run: exit 1, each failure with its check, expected, got and a curl
   const curl = /reproduce: (curl .+)/.exec(r.stdout)?.[1];
   expect(curl).toContain(`'${sb.url}/api/account' -H 'x-api-key: ve_test_pro_cli_fail1'`);
   expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="phantomflow.getAccount" name="response_schema_conformance">\n {6}<failure message="expected a body matching the 200 schema/);
-}, 60_000);
+}, 180_000);
 
 it('--min-coverage above what a run reaches fails it', async () => {
   const r = await cli(['--api', 'phantomflow', '--base-url', sb.url, '--key', 've_test_pro_cli_cov1', '--operations', 'getAccount', '--checks', 'response', '--min-coverage', '90']);
   expect(r.code).toBe(1);
   expect(r.stdout).toMatch(/0 failed/);
   expect(r.stdout).toMatch(/\(minimum 90%\)/);
-}, 60_000);
+}, 180_000);
 
 async function closedPort(): Promise<number> {
   const srv = createServer();
@@ -95,4 +95,4 @@ it('usage errors: exit 2 with one clear line, never a stack trace', async () => 
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   }
-}, 90_000);
+}, 180_000);

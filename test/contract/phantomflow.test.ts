@@ -24,7 +24,7 @@ it('default run: every check passes, every family ran', async () => {
   // Destructive checks are opt-in.
   expect(passedOf(ev, 'rate_limit_enforced')).toBe(0);
   expect(o.result.summary.coverage.operations.covered).toBe(o.result.summary.coverage.operations.total);
-}, 60_000);
+}, 180_000);
 
 it('destructive run: the rate limit, the concurrency cap and insufficient credits really trigger', async () => {
   const o = await runSuite({ api: 'phantomflow', baseUrl: sb.url, key: 've_test_free_contract_pf2', destructive: true, seed: 3 });
@@ -36,4 +36,4 @@ it('destructive run: the rate limit, the concurrency cap and insufficient credit
   const account = await (await fetch(`${sb.url}/__sandbox/accounts/ve_test_free_contract_pf2`)).json();
   expect(account.overrides).toEqual({});
   expect(account.limits).toEqual({ requestsPerMinute: 10, concurrentJobs: 2 });
-}, 90_000);
+}, 180_000);

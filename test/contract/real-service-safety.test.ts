@@ -49,7 +49,7 @@ it('against a non-sandbox: read and write only, no job, no credit spent, nothing
   expect(templates.data.filter((t: any) => t.is_owner)).toEqual([]);
   // Tenant checks need a second key there: said, not silently passed.
   expect(r.events.some((e) => e.type === 'check' && e.check === 'tenant_isolation' && e.status === 'skipped')).toBe(true);
-}, 60_000);
+}, 180_000);
 
 it('requests are paced: --max-rps 5 spaces them at least 200 ms apart', async () => {
   const started = performance.now();
@@ -57,7 +57,7 @@ it('requests are paced: --max-rps 5 spaces them at least 200 ms apart', async ()
   const ms = performance.now() - started;
   expect(r.summary.requests).toBeGreaterThan(4);
   expect(ms).toBeGreaterThanOrEqual((r.summary.requests - 1) * 200 * 0.95);
-}, 60_000);
+}, 180_000);
 
 it("against a real service, a departure from what the spec marks inferred is 'not confirmed', not a failure", async () => {
   // The Account schema is this project's inference (x-provenance: inferred); the vendor may differ.
@@ -84,14 +84,14 @@ it("against a real service, a departure from what the spec marks inferred is 'no
   } finally {
     await drifting.close();
   }
-}, 60_000);
+}, 180_000);
 
 it('--max-requests bounds the run: it stops sending, says so, and judges only what it sent', async () => {
   const r = await runContract({ api: 'phantomflow', baseUrl: proxy.url, key: 've_test_pro_safety_run4', maxRps: 0, maxRequests: 15 });
   expect(r.summary.requests).toBe(15);
   expect(r.events.some((e) => e.type === 'notice' && e.level === 'warn' && /--max-requests 15/.test(e.message))).toBe(true);
   expect(r.summary.checks.failed).toBe(0);
-}, 60_000);
+}, 180_000);
 
 it('a live key is refused before any request', async () => {
   await expect(runContract({ api: 'phantomflow', baseUrl: proxy.url, key: 've_live_realmoney123' })).rejects.toThrow(/refusing a live key/);

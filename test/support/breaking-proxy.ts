@@ -94,6 +94,13 @@ export const BREAKAGES: Record<string, Breakage> = {
       if (req.path === '/api/jobs' && req.query.includes('limit=1')) req.query = req.query.replace('limit=1', 'limit=20');
     },
   },
+  'ignores-filter': {
+    what: 'the job list ignores the status filter',
+    check: 'list_filter_applied',
+    request: (req) => {
+      if (req.path === '/api/jobs') req.query = req.query.replace(/(^\?|&)status=[^&]*/, '$1').replace(/\?&/, '?');
+    },
+  },
   'ignores-range': {
     what: 'the video answers a Range request with the whole file',
     check: 'output_supports_range',

@@ -128,4 +128,20 @@ export const paginationWorks: Check = {
   },
 };
 
-export const stateChecks: Check[] = [paginationWorks, resourceCreated, resourceReadable, resourceListed, updateApplied, deleteThenNotFound, tenantIsolation];
+export const filterApplied: Check = {
+  name: 'list_filter_applied',
+  family: 'state',
+  description: 'a list filtered by a documented parameter holds only items that match it',
+  run(_op, _req, res, ctx) {
+    if (ctx.meta.kind !== 'filter') return undefined;
+    if (res.status !== 200) return fail(`200 for ${ctx.meta.label}`, short(res.status, res.json, res.text));
+    const items = at(res.json, ctx.facts.items as string);
+    if (!Array.isArray(items)) return fail(`an array at ${ctx.facts.items}`, 'none');
+    const field = ctx.facts.field as string;
+    const { value } = ctx.meta;
+    const wrong = items.filter((item) => String(at(item, field)) !== value);
+    return wrong.length ? fail(`only items with ${field.slice(1)} = ${value}`, `${wrong.length} of ${items.length} with ${[...new Set(wrong.map((w) => JSON.stringify(at(w, field))))].join(', ')}`) : pass();
+  },
+};
+
+export const stateChecks: Check[] = [paginationWorks, filterApplied, resourceCreated, resourceReadable, resourceListed, updateApplied, deleteThenNotFound, tenantIsolation];

@@ -1,5 +1,6 @@
-// Pagination (x-sandbox-pagination): a page of one, then the next page by cursor or offset, on
-// every paginated list in scope that holds at least two items by now (the earlier phases made some).
+// Lists (x-sandbox-pagination): a page of one, then the next page by cursor or offset, on every
+// paginated list in scope that holds at least two items by now (the earlier phases made some);
+// then each documented filter, with a value taken from an item the unfiltered list holds.
 import type { Operation } from '../../spec/operations.ts';
 import { at, type Pagination } from '../profile.ts';
 import type { Session } from '../session.ts';
@@ -13,6 +14,14 @@ export async function paginationPhase(s: Session, op: Operation): Promise<void> 
   const first = await s.exchange(op, { method: op.method, path: op.path, query: { ...query, [p.limit]: '1' } }, { kind: 'page', step: 'first', limit: 1, label: `${p.limit}=1` }, { facts });
   const page1 = at(first.json, p.items);
   if (first.status !== 200 || !Array.isArray(page1)) return;
+  if (p.filters) {
+    const all = at((await s.exchange(op, { method: op.method, path: op.path, query }, { kind: 'plain', label: 'the whole first page' })).json, p.items);
+    for (const [param, field] of Object.entries(p.filters)) {
+      const value = Array.isArray(all) ? all.map((item) => at(item, field)).find((v) => typeof v === 'string') : undefined;
+      if (typeof value !== 'string') continue;
+      await s.exchange(op, { method: op.method, path: op.path, query: { ...query, [param]: value } }, { kind: 'filter', param, value, label: `${param}=${value}` }, { facts: { items: p.items, field } });
+    }
+  }
   let next: Record<string, string> | undefined;
   if (p.cursor) {
     const cursor = at(first.json, p.cursor.next);
