@@ -14,7 +14,6 @@ import { probe } from '../../render/probe.ts';
 import { at, atAll, type JobDeclaration, type Resource } from '../profile.ts';
 import type { Session } from '../session.ts';
 import type { WebhookReceiver } from '../webhook-receiver.ts';
-import type { Random } from '../random.ts';
 import { aValidBody, defaultParameters, fillPath } from './common.ts';
 import { cleanUp } from './positive.ts';
 import { followLinks } from './stateful.ts';
@@ -179,13 +178,26 @@ export async function jobsPhase(s: Session, r: Resource, receiver?: WebhookRecei
     for (const [field, pointer] of Object.entries(pre.fields)) (body as any)[field] = at(preRes.json, pointer);
   }
   try {
-    await followJob(s, r, decl, op, params, body, random, receiver, hookPath, secret);
+    await followJob(s, r, { decl, op, params, body, receiver, hookPath, secret });
   } finally {
     if (made) await cleanUp(s, made.op, 201, made.body).catch(() => undefined);
   }
 }
 
-async function followJob(s: Session, r: Resource, decl: JobDeclaration, op: Operation, params: { path: Record<string, string>; query: Record<string, string> }, body: Record<string, unknown> | undefined, random: Random, receiver: WebhookReceiver | undefined, hookPath: string | undefined, secret: unknown): Promise<void> {
+interface JobCase {
+  decl: JobDeclaration;
+  op: Operation;
+  params: { path: Record<string, string>; query: Record<string, string> };
+  body: Record<string, unknown> | undefined;
+  receiver?: WebhookReceiver;
+  /** where the receiver expects this job's webhook */
+  hookPath?: string;
+  /** the subscription's signing secret */
+  secret?: unknown;
+}
+
+/** Submit, follow to the end, judge files, credits, ledger and webhook; then a refund on purpose. */
+async function followJob(s: Session, r: Resource, { decl, op, params, body, receiver, hookPath, secret }: JobCase): Promise<void> {
   const before = await balance(s);
   const res = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: body }, { kind: 'job', step: 'submit', label: `${op.operationId} (example)` });
   const id = at(res.json, r.idPointer);
