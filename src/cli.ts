@@ -1,4 +1,4 @@
-// video-api-sandbox command line: `serve` (default), `lint`.
+// video-api-sandbox command line: `serve` (default), `lint`, `contract`.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ const usage = `Usage:
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
+  video-api-sandbox contract --api NAME --base-url URL --key KEY …   check an implementation against the spec (contract --help)
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
 
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
       return serve(rest);
     case 'lint':
       process.exitCode = lint(rest);
+      return;
+    case 'contract':
+      process.exitCode = await (await import('./contract/cli.ts')).contractCommand(rest);
       return;
     case '-h':
     case '--help':
