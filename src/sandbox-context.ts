@@ -3,6 +3,7 @@
 // control API's access settings. API modules receive it too but normally need none of it.
 import type { SandboxClock } from './clock/clock.ts';
 import type { RequestLog } from './admin/request-log.ts';
+import type { EventBus } from './control/events.ts';
 import type { FaultEngine } from './faults/engine.ts';
 import type { ApiRuntime } from './http/pipeline.ts';
 
@@ -28,11 +29,16 @@ export interface SandboxContext {
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
+  /** the event stream: handlers and modules publish, the control API streams it */
+  events: EventBus;
   /** the sandbox seed (faults' randomness; re-seeded on a full reset) */
   seed: number | string;
   reset(scope?: ResetScope): ResetResult;
-  /** the control API's access rule: a token is required once the server listens on a non-loopback address */
-  access(): { exposed: boolean; token?: string };
+  /**
+   * the control API's access rule: a token is required once the server listens on a non-loopback
+   * address; `host` is the address the sandbox listens on (undefined when mounted in another server)
+   */
+  access(): { exposed: boolean; token?: string; host?: string };
   /** when the sandbox was created (ms, wall clock) */
   startedAt: number;
 }

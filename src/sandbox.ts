@@ -22,6 +22,9 @@ import { FixedWindowLimiter } from './policy/rate-limit.ts';
 import { FaultEngine } from './faults/engine.ts';
 import { DEFAULT_SEED } from './faults/random.ts';
 import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './admin/request-log.ts';
+import { captureExchange, DEFAULT_BODY_CAP } from './control/capture.ts';
+import { EventBus, type EventBusOptions } from './control/events.ts';
+import { createUiHandler } from './control/ui.ts';
 import type { ResponseRecord } from './http/pipeline.ts';
 import { isLoopbackHost, type ResetResult, type ResetScope, type SandboxContext } from './sandbox-context.ts';
 import { loadSpec, type ApiSpec } from './spec/load.ts';
@@ -48,6 +51,10 @@ export interface SandboxOptions {
   controlApi?: boolean;
   /** capacity of the request log (ring buffer); default 1000 */
   requestLogSize?: number;
+  /** bytes the request log keeps of each request and response body; default 16 KiB, 0 = headers only */
+  requestLogBodyBytes?: number;
+  /** the control API's event stream (GET /__sandbox/events): queue, replay and heartbeat bounds */
+  events?: Omit<EventBusOptions, 'now'>;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
   /** check handler responses against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
@@ -64,6 +71,8 @@ export interface Sandbox {
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
+  /** the control API's event stream (the inspector's live updates) */
+  events: EventBus;
   /** subscribe to finished requests (the request log is one consumer); returns an unsubscribe function */
   onResponse(listener: (record: ResponseRecord) => void): () => void;
   /** the control API's reset, for programs that embed the sandbox */
@@ -111,12 +120,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     options.requestLogSize ?? DEFAULT_LOG_SIZE,
     maskUnlessTest((id, key) => served().find((a) => a.spec.policy.id === id)?.spec.policy.auth.testKeyPattern.test(key) ?? false),
   );
+  const events = new EventBus({ ...options.events, now: () => new Date(clock.now()).toISOString() });
   const listeners = new Set<(record: ResponseRecord) => void>();
   // The control API's own traffic stays out of the log: reading the log must not fill it.
   listeners.add((r) => {
-    if (!r.control) requests.record(r);
+    if (r.control) return;
+    requests.record(r);
+    if (events.active) events.publish('request', requests.latest());
   });
   let boundHost: string | undefined;
+  const bodyCap = Math.max(0, options.requestLogBodyBytes ?? DEFAULT_BODY_CAP);
   const initialClock = { mode: options.clock?.mode ?? 'real', scale: options.clock?.scale };
 
   const apiOfKey = (key: string, id?: string): ApiRuntime | undefined => {
@@ -165,9 +178,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     faults,
     requests,
+    events,
     seed,
     reset,
-    access: () => ({ exposed: boundHost !== undefined && !isLoopbackHost(boundHost), token: options.adminToken }),
+    access: () => ({ exposed: boundHost !== undefined && !isLoopbackHost(boundHost), token: options.adminToken, host: boundHost }),
     startedAt: Date.now(),
   };
 
@@ -200,7 +214,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       validators,
       handlers: instance.handlers,
       mocker: new SpecMocker(spec),
-      cors: corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']),
+      // Vendor APIs are open to browser clients; the control API stays same-origin (decision 022).
+      cors: policy.control ? {} : corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']),
     };
   });
 
@@ -211,6 +226,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     faults,
     now: () => clock.now(),
     validateResponses: options.validateResponses ?? process.env.SANDBOX_VALIDATE_RESPONSES === '1',
+    capture: (req, res) => captureExchange(req, res, bodyCap),
     onResponse: (record) => {
       for (const listener of listeners) {
         try {
@@ -223,7 +239,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven pipeline.
   const handleFiles = createFilesHandler(fileRoots);
+  // The inspector's page beside the control API (its data comes from the control API).
+  const control = apis.find((a) => a.spec.policy.control);
+  const handleUi = control ? createUiHandler(control.prefix) : undefined;
   const serve = (req: IncomingMessage, res: ServerResponse) => {
+    if (handleUi?.(req, res)) return;
     if (!handleFiles(req, res)) void handle(req, res);
   };
   // The same handler as an express app, to mount the sandbox inside another express server. The
@@ -250,6 +270,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     faults,
     requests,
+    events,
     onResponse(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -276,6 +297,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       });
     },
     async close() {
+      // Event streams never end by themselves: end them, or server.close() would wait forever.
+      events.close();
       clock.close();
       await Promise.all(instances.map((i) => i.close?.()));
       if (server) await new Promise<void>((r) => server!.close(() => r()));

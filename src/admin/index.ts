@@ -9,6 +9,8 @@ import type { ApiRuntime } from '../http/pipeline.ts';
 import type { Account } from '../policy/accounts.ts';
 import { DirectiveError } from '../faults/directives.ts';
 import { ruleView, type FaultRuleInput } from '../faults/rules.ts';
+import { EVENT_TYPES, type SandboxEventType } from '../control/events.ts';
+import { isLoopbackHost } from '../sandbox-context.ts';
 
 const notFound = (message: string) => new ApiError('NOT_FOUND', message);
 const invalid = (message: string, path: string) => new ApiError('VALIDATION_ERROR', message, { extra: { path } });
@@ -24,6 +26,23 @@ function tokenOf(headers: Record<string, string | string[] | undefined>): string
   const auth = headers.authorization;
   const m = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
   return m?.[1];
+}
+
+/** The Origin a browser sent names the host the request was addressed to. */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+function hostnameOf(host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return host;
+  }
 }
 
 /** Newest first across APIs, by whichever creation time the views carry. */
@@ -145,7 +164,18 @@ export const sandboxAdmin: ApiModule = {
         const scope = (body ?? {}) as { api?: string; key?: string };
         if (scope.api !== undefined) runtimeOf(scope.api);
         if (scope.key !== undefined) runtimeOfKey(scope.key, scope.api);
-        return { status: 200, body: sandbox.reset(scope) };
+        const result = sandbox.reset(scope);
+        sandbox.events.publish('reset', result);
+        return { status: 200, body: result };
+      },
+
+      listAccounts: ({ query }) => {
+        const targets = typeof query.api === 'string' ? [runtimeOf(query.api)] : sandbox.apis();
+        const limit = typeof query.limit === 'number' ? query.limit : 100;
+        const all = targets.flatMap((rt) => rt.accounts.list().map((a) => ({ rt, a })));
+        // Newest first; fixtures (created together) by key.
+        all.sort((x, y) => y.a.createdAt - x.a.createdAt || x.a.key.localeCompare(y.a.key));
+        return { status: 200, body: { total: all.length, data: all.slice(0, limit).map(({ rt, a }) => accountView(rt, a)) } };
       },
 
       getAccount: ({ params, query }) => {
@@ -182,7 +212,9 @@ export const sandboxAdmin: ApiModule = {
           if (value === 'plan') delete account.limits[name];
           else account.limits[name] = value;
         }
-        return { status: 200, body: accountView(rt, account) };
+        const view = accountView(rt, account);
+        sandbox.events.publish('account', { change: 'updated', account: view });
+        return { status: 200, body: view };
       },
 
       getAccountLedger: ({ params, query }) => {
@@ -197,7 +229,9 @@ export const sandboxAdmin: ApiModule = {
       createFault: ({ body }) => {
         try {
           const rule = sandbox.faults.addRule(body as FaultRuleInput, sandbox.apis().map((a) => a.spec.policy));
-          return { status: 201, body: ruleView(rule) };
+          const view = ruleView(rule);
+          sandbox.events.publish('fault', { change: 'added', id: rule.id, rule: view });
+          return { status: 201, body: view };
         } catch (err) {
           if (err instanceof DirectiveError) throw invalid(err.message, err.path);
           throw err;
@@ -217,10 +251,15 @@ export const sandboxAdmin: ApiModule = {
 
       deleteFault: ({ params }) => {
         if (!sandbox.faults.rules.remove(params.id!)) throw notFound(`No fault rule ${params.id}.`);
+        sandbox.events.publish('fault', { change: 'deleted', id: params.id });
         return { status: 204 };
       },
 
-      deleteFaults: () => ({ status: 200, body: { deleted: sandbox.faults.rules.clear((_r) => true) } }),
+      deleteFaults: () => {
+        const deleted = sandbox.faults.rules.clear((_r) => true);
+        sandbox.events.publish('fault', { change: 'cleared', deleted });
+        return { status: 200, body: { deleted } };
+      },
 
       getClock: () => ({ status: 200, body: clock.state() }),
 
@@ -228,7 +267,9 @@ export const sandboxAdmin: ApiModule = {
         const { mode, scale } = body as { mode: ClockMode; scale?: number };
         if (mode === 'scaled' && scale === undefined) throw invalid('scale: scaled mode needs a scale (e.g. 10 for ten times faster)', 'scale');
         clock.set(mode, scale);
-        return { status: 200, body: clock.state() };
+        const state = clock.state();
+        sandbox.events.publish('clock', state);
+        return { status: 200, body: state };
       },
 
       advanceClock: ({ body }) => {
@@ -236,7 +277,9 @@ export const sandboxAdmin: ApiModule = {
         const advancedMs = (seconds ?? 0) * 1000 + (ms ?? 0);
         if (!Number.isFinite(advancedMs) || advancedMs > 315_360_000_000) throw invalid('seconds: at most ten years at a time', 'seconds');
         clock.advance(advancedMs);
-        return { status: 200, body: { ...clock.state(), advancedMs } };
+        const state = { ...clock.state(), advancedMs };
+        sandbox.events.publish('clock', state);
+        return { status: 200, body: state };
       },
 
       listRequests: ({ query }) => {
@@ -246,9 +289,37 @@ export const sandboxAdmin: ApiModule = {
           ...(typeof query.operationId === 'string' ? { operationId: query.operationId } : {}),
           ...(typeof query.status === 'string' ? { status: query.status } : {}),
           ...(query.faulted === true ? { faulted: true } : {}),
+          ...(typeof query.path === 'string' ? { path: query.path } : {}),
+          ...(typeof query.before === 'number' ? { before: query.before } : {}),
           limit: typeof query.limit === 'number' ? query.limit : 100,
         });
         return { status: 200, body: { capacity: sandbox.requests.capacity, total: sandbox.requests.total, data } };
+      },
+
+      getRequest: ({ params }) => {
+        const seq = Number(params.seq);
+        const detail = sandbox.requests.detail(seq);
+        if (!detail) throw notFound(`No request ${params.seq} in the log: it keeps the last ${sandbox.requests.capacity} (${sandbox.requests.total} recorded since the last reset).`);
+        return { status: 200, body: detail };
+      },
+
+      streamEvents: ({ query, headers }) => {
+        if (sandbox.events.full) {
+          throw new ApiError('TOO_MANY_STREAMS', `At most ${sandbox.events.maxSubscribers} event streams are served at once; close one (another inspector tab?) and retry.`, {
+            headers: { 'Retry-After': '5' },
+          });
+        }
+        const types = typeof query.types === 'string' ? query.types.split(',').filter(Boolean) : [];
+        const unknown = types.find((t) => !(EVENT_TYPES as readonly string[]).includes(t));
+        if (unknown) throw invalid(`types: no event type "${unknown}"; types: ${EVENT_TYPES.join(', ')}`, 'types');
+        const lastHeader = headers['last-event-id'];
+        const lastEventId = typeof lastHeader === 'string' && lastHeader !== '' ? Number(lastHeader) : typeof query.lastEventId === 'number' ? query.lastEventId : undefined;
+        const heartbeatMs = typeof query.heartbeat === 'number' ? query.heartbeat * 1000 : undefined;
+        return {
+          status: 200,
+          headers: { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
+          stream: (res) => sandbox.events.subscribe(res, { types: types as SandboxEventType[], lastEventId, heartbeatMs }),
+        };
       },
 
       listJobs: ({ query }) => ({ status: 200, body: { data: viewsOf('jobs', query) } }),
@@ -260,8 +331,19 @@ export const sandboxAdmin: ApiModule = {
       // No token configured: open (the sandbox then only listens on loopback). A token configured:
       // required on every request, compared in constant time (decision 020).
       guard({ headers }) {
-        const { exposed, token } = sandbox.access();
-        if (!exposed && !token) return undefined;
+        const { exposed, token, host } = sandbox.access();
+        if (!exposed && !token) {
+          // Open (loopback, no token): refuse what a web page elsewhere could make a browser send.
+          // With a token there is nothing to forge: a page cannot add the header (no CORS here).
+          const origin = headers.origin;
+          if (typeof origin === 'string' && !sameOrigin(origin, headers.host)) {
+            return new ApiError('FORBIDDEN', `Cross-origin requests to the control API are refused (Origin ${origin}): use it from the inspector (/__sandbox/ui/), curl or a test client.`);
+          }
+          if (host !== undefined && isLoopbackHost(host) && headers.host !== undefined && !isLoopbackHost(hostnameOf(headers.host))) {
+            return new ApiError('FORBIDDEN', `Host ${headers.host} is not a loopback name: without an admin token the control API answers requests addressed to 127.0.0.1, ::1 or localhost only.`);
+          }
+          return undefined;
+        }
         const given = tokenOf(headers);
         if (!given) return new ApiError('UNAUTHORIZED', messages.missing);
         if (!token || !sameSecret(given, token)) return new ApiError('UNAUTHORIZED', messages.invalid);

@@ -67,6 +67,8 @@ export interface ResponseRecord {
   latencyMs: number;
   /** the faults applied, e.g. ["header: error=INTERNAL_ERROR", "fault_2: latency=200"] */
   faults?: string[];
+  /** what PipelineOptions.capture recorded of the exchange (headers, bodies); vendor APIs only */
+  exchange?: unknown;
 }
 
 export interface PipelineOptions {
@@ -81,6 +83,8 @@ export interface PipelineOptions {
   now?: () => number;
   /** check every handler response against the spec; a mismatch becomes a 500 naming it (tests) */
   validateResponses?: boolean;
+  /** start recording a vendor API's exchange (the request log's detail); read when it is done */
+  capture?: (req: IncomingMessage, res: ServerResponse) => () => unknown;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -117,7 +121,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return s ? s : undefined;
 }
 
-export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, onResponse, now = Date.now, validateResponses = false }: PipelineOptions) {
+export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, onResponse, now = Date.now, validateResponses = false, capture }: PipelineOptions) {
   const served = router.served((a) => a.spec.policy.id);
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -136,6 +140,8 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
     let fault: RequestFaultPlan | undefined;
     let errorCode: string | undefined;
 
+    // Before the first await: the capture must see the body from its first byte.
+    const exchange = capture && !policy.control ? capture(req, res) : undefined;
     if (onResponse) {
       // Cheap on the hot path: a fixed-shape record of numbers and references; consumers format.
       const at = now();
@@ -153,6 +159,7 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
           errorCode,
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
           faults: fault?.applied.length ? fault.applied : undefined,
+          exchange: exchange?.(),
         });
       });
     }
@@ -237,6 +244,13 @@ export function createPipeline({ router, maxBodyBytes: maxBodyOverride, faults, 
           requestId,
           baseUrl: `http://${req.headers.host ?? 'localhost'}`,
         });
+        if (out.stream) {
+          // The handler writes the body itself (server-sent events): headers now, then its stream.
+          res.writeHead(out.status, { ...headers, ...out.headers });
+          if (isHead) res.end();
+          else out.stream(res);
+          return;
+        }
         const drift = validateResponses ? api.validators.checkResponse(operation.operationId, out.status, out.body) : undefined;
         if (drift) throw new ApiError(policy.errors.internal, `Response does not match the spec: ${drift}`);
         send(out.status, { ...headers, ...out.headers }, out.body);

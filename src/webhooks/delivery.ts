@@ -48,6 +48,8 @@ export interface WebhookAttempt {
   faults?: string[];
   /** the second request of a `duplicate` fault */
   copy?: boolean;
+  /** the signature header sent (signed APIs); `valid` false when a fault signed with a wrong secret */
+  signature?: { header: string; value: string; valid: boolean };
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
@@ -91,6 +93,8 @@ export interface WebhookDispatcherOptions {
   /** deliveries kept per account (finished ones beyond are forgotten); default 200 */
   historyLimit?: number;
   userAgent?: string;
+  /** called after each attempt is recorded (the control API's event stream) */
+  onAttempt?(delivery: WebhookDelivery, attempt: WebhookAttempt): void;
 }
 
 interface Held {
@@ -204,6 +208,7 @@ export class WebhookDispatcher {
       d.attempts.push({ attempt: n, at: this.isoNow(), status: null, ok: false, durationMs: 0, error: 'dropped by fault injection', faults: [...applied, 'drop'] });
       d.status = 'dropped';
       d.nextAttemptAt = null;
+      this.notify(d, d.attempts[d.attempts.length - 1]!);
       this.prune(d.key);
       return;
     }
@@ -215,27 +220,22 @@ export class WebhookDispatcher {
     if (fault.badSignature) applied.push('badSignature');
 
     const result = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
-    if (fault.duplicate && this.alive(d)) {
-      await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true });
-    }
+    const copy = fault.duplicate && this.alive(d) ? await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true }) : undefined;
     this.releaseHeld(d.url, d);
     if (!this.alive(d)) return;
 
-    if (result.ok) {
-      d.status = 'delivered';
-      d.nextAttemptAt = null;
-      this.prune(d.key);
-      return;
-    }
     const delay = this.options.policy.retryDelaysSeconds[n - 1];
-    if (delay === undefined) {
-      d.status = 'failed';
+    if (result.ok || delay === undefined) {
+      d.status = result.ok ? 'delivered' : 'failed';
       d.nextAttemptAt = null;
-      this.prune(d.key);
-      return;
+    } else {
+      d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
+      this.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
     }
-    d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
-    this.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
+    // Listeners see the delivery as it stands after the attempt (its status, its next attempt).
+    this.notify(d, result);
+    if (copy) this.notify(d, copy);
+    if (d.status !== 'pending') this.prune(d.key);
   }
 
   private async post(
@@ -245,6 +245,7 @@ export class WebhookDispatcher {
     how: { badSignature: boolean; faults: string[]; copy?: boolean },
   ): Promise<WebhookAttempt> {
     const body = JSON.stringify(d.payload);
+    let signature: WebhookAttempt['signature'];
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': this.options.userAgent ?? `video-api-sandbox-webhooks/${this.options.api}`,
@@ -254,6 +255,7 @@ export class WebhookDispatcher {
       const secret = how.badSignature ? `${request.secret}-not-the-secret` : request.secret;
       const sig = this.signer(body, secret);
       headers[sig.header] = sig.value;
+      signature = { ...sig, valid: !how.badSignature };
     }
     const controller = new AbortController();
     this.inflight.add(controller);
@@ -261,7 +263,7 @@ export class WebhookDispatcher {
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     const at = this.isoNow();
     const started = Date.now();
-    const record: WebhookAttempt = { attempt: n, at, status: null, ok: false, durationMs: 0 };
+    const record: WebhookAttempt = { attempt: n, at, status: null, ok: false, durationMs: 0, ...(signature ? { signature } : {}) };
     try {
       const res = await fetch(d.url, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
       record.status = res.status;
@@ -280,6 +282,14 @@ export class WebhookDispatcher {
     if (how.copy) record.copy = true;
     if (this.alive(d)) d.attempts.push(record);
     return record;
+  }
+
+  private notify(d: WebhookDelivery, attempt: WebhookAttempt): void {
+    try {
+      this.options.onAttempt?.(d, attempt);
+    } catch (err) {
+      console.error('webhooks: attempt listener failed:', err);
+    }
   }
 
   /** Wait until another delivery to the same URL has gone out (or the first retry delay passed). */

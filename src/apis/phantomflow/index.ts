@@ -18,6 +18,7 @@ import { RenderJobs } from './jobs.ts';
 import { renderHandlers } from './render.ts';
 import { createRenderer } from '../../render/index.ts';
 import { TemplateStore, templateHandlers } from './templates.ts';
+import { jobEvents, webhookEvents } from '../../control/module-events.ts';
 
 const MOVIE_SCRIPT = '#/components/schemas/MovieScript';
 
@@ -26,7 +27,7 @@ const OWN_CODES = ['NOT_FOUND', 'FORBIDDEN', 'TEMPLATE_NOT_FOUND', 'INSUFFICIENT
 
 export const phantomflow: ApiModule = {
   id: 'phantomflow',
-  create({ spec, accounts, clock, ledger, validators, faults, dataDir, settings = {} }) {
+  create({ spec, accounts, clock, ledger, validators, faults, dataDir, settings = {}, sandbox }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`phantomflow: the spec's catalogue lacks ${missing.join(', ')}`);
@@ -52,6 +53,7 @@ export const phantomflow: ApiModule = {
       policy: webhookPolicyFrom(policy.raw.webhooks),
       timeoutMs: settings.webhookTimeoutMs,
       historyLimit: settings.webhookHistoryLimit,
+      onAttempt: webhookEvents(sandbox?.events, policy.id),
     });
     const jobs = new RenderJobs({
       policy,
@@ -68,6 +70,7 @@ export const phantomflow: ApiModule = {
       queueDelayMs: settings.queueDelayMs ?? 1000,
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,
+      onTransition: jobEvents(sandbox?.events, policy.id),
     });
 
     return {
