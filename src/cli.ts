@@ -72,6 +72,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   for (const api of sandbox.apis.filter((a) => a.spec.policy.control)) {
     lines.push(`  control API  ${url}${api.spec.policy.routePrefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+    lines.push(`  inspector    ${url}${api.spec.policy.routePrefix}/ui/  (watch and steer the sandbox in a browser)`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
