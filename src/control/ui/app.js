@@ -140,16 +140,17 @@ class ApiError extends Error {
     super(body?.error?.message ?? `HTTP ${status}`);
     this.status = status;
     this.code = body?.error?.code;
+    this.path = body?.error?.path;
   }
 }
 
 let tokenPrompt;
 /** Ask for the admin token (once for every caller waiting on it). */
-function askToken(reason) {
+function askToken() {
   tokenPrompt ??= new Promise((resolve) => {
     const dialog = $('#token-dialog');
     const form = $('#token-form');
-    $('#token-error').textContent = reason ?? '';
+    $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? 'That token was refused; try again.' : '';
     form.onsubmit = (e) => {
       e.preventDefault();
       sessionStorage.setItem(TOKEN_KEY, form.elements.token.value.trim());
@@ -174,7 +175,7 @@ async function api(method, path, body) {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(new URL(path, BASE), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     if (res.status === 401) {
-      await askToken(sessionStorage.getItem(TOKEN_KEY) ? 'That token was refused; try again.' : '');
+      await askToken();
       continue;
     }
     const text = await res.text();
@@ -230,7 +231,7 @@ function renderClock() {
   $('#clock-badge').textContent = `sandbox ${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC · ${c.mode}${c.mode === 'scaled' ? ` ×${c.scale}` : ''}`;
   if (!$('#page-clock').hidden) {
     $('#clock-mode').textContent = c.mode === 'scaled' ? `scaled (× ${c.scale})` : c.mode === 'manual' ? 'manual (frozen)' : 'real';
-    $('#clock-now').textContent = iso;
+    $('#clock-now').textContent = `${iso.slice(0, 10)} ${iso.slice(11, 23)} UTC`;
     $('#clock-timers').textContent = String(c.pendingTimers ?? '—');
   }
 }
@@ -265,7 +266,9 @@ function rowOf(cells, { selected, label, onOpen, buttonAt = 0 }) {
 }
 
 function showError(el, err) {
-  el.textContent = err ? (err instanceof ApiError ? `${err.code ?? err.status}: ${err.message}` : String(err.message ?? err)) : '';
+  if (!err) el.textContent = '';
+  else if (err instanceof ApiError) el.textContent = `${err.code ?? err.status}${err.path ? ` (${err.path})` : ''}: ${err.message}`;
+  else el.textContent = String(err.message ?? err);
 }
 
 // ───────────────────────────────────────────── Requests
@@ -325,6 +328,7 @@ const requests = {
     }
     this.total = Math.max(this.total ?? 0, r.seq);
     this.renderSoon();
+    this.summarySoon();
   },
   render() {
     const tbody = $('#requests-table tbody');
@@ -372,6 +376,7 @@ const requests = {
   },
 };
 requests.renderSoon = throttle(() => requests.render(), 200);
+requests.summarySoon = throttle(() => requests.summary(), 1000);
 
 function headersTable(pairs, caption) {
   return h(
@@ -914,8 +919,13 @@ function initFaults() {
     e.preventDefault();
     const error = $('#fault-error');
     showError(error, null);
+    const body = faultBody();
+    if (Array.isArray(body.action.webhook) && !body.action.webhook.length) {
+      error.textContent = 'Pick at least one misbehaviour of the delivery.';
+      return;
+    }
     try {
-      const rule = await api('POST', 'faults', faultBody());
+      const rule = await api('POST', 'faults', body);
       toast(`Added ${rule.id}: ${rule.directives ?? rule.kind}`);
       await faults.load();
     } catch (err) {
@@ -974,14 +984,21 @@ const accounts = {
   },
 };
 
+let fieldIds = 0;
+/** A labelled control: <div class=field><label for=…>text</label> control</div>. */
+function field(text, control, attrs = {}) {
+  control.id ||= `field-${++fieldIds}`;
+  return h('div', { class: 'field', ...attrs }, h('label', { for: control.id }, text), ' ', control);
+}
+
 function limitField(name, label, override, effective) {
   const mode = override === undefined ? 'plan' : override === null ? 'unlimited' : 'custom';
   return h(
     'fieldset',
     { class: 'row' },
     h('legend', {}, label),
-    h('label', {}, 'From ', h('select', { name: `${name}Mode` }, ['plan', 'unlimited', 'custom'].map((m) => h('option', { value: m, selected: m === mode }, m === 'plan' ? `the plan (${effective === null ? '∞' : effective})` : m)))),
-    h('label', {}, 'Custom ', h('input', { name, type: 'number', min: 1, step: 1, value: typeof override === 'number' ? override : '' })),
+    field('From', h('select', { name: `${name}Mode` }, ['plan', 'unlimited', 'custom'].map((m) => h('option', { value: m, selected: m === mode }, m === 'plan' ? `the plan (${effective === null ? '∞' : effective})` : m)))),
+    field('Custom', h('input', { name, type: 'number', min: 1, step: 1, value: typeof override === 'number' ? override : '' })),
   );
 }
 
@@ -993,7 +1010,7 @@ async function renderAccountDetail(a) {
   const form = h(
     'form',
     { class: 'card', 'aria-label': `Edit account ${a.key}` },
-    h('div', { class: 'row' }, h('label', {}, 'Plan ', h('select', { name: 'plan' }, plans.map((p) => h('option', { value: p, selected: p === a.plan }, p)))), h('label', {}, 'Balance ', h('input', { name: 'balance', type: 'number', min: 0, step: 1, value: a.balance }))),
+    h('div', { class: 'row' }, field('Plan', h('select', { name: 'plan' }, plans.map((p) => h('option', { value: p, selected: p === a.plan }, p)))), field('Balance', h('input', { name: 'balance', type: 'number', min: 0, step: 1, value: a.balance }))),
     limitField('requestsPerMinute', 'Requests per minute', a.overrides?.requestsPerMinute, a.limits.requestsPerMinute),
     limitField('concurrentJobs', 'Jobs at once', a.overrides?.concurrentJobs, a.limits.concurrentJobs),
     h('div', { class: 'row' }, h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'revoked', checked: a.revoked }), ' revoked (401)'), h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'disabled', checked: a.disabled }), ' disabled')),
@@ -1041,7 +1058,7 @@ async function renderAccountDetail(a) {
       { class: 'data' },
       h('caption', {}, `Ledger (${ledger.entries.length} entries; ${ledger.balanced ? 'they add up to the balance' : 'they do NOT add up to the balance'})`),
       h('thead', {}, h('tr', {}, ['#', 'Time', 'Kind', 'Amount', 'Balance', 'About', 'Note'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, [...ledger.entries].reverse().map((e) => h('tr', {}, h('td', {}, e.seq), h('td', {}, time(e.at)), h('td', {}, e.kind), h('td', { class: 'num' }, e.amount), h('td', { class: 'num' }, e.balance), h('td', {}, e.ref ? h('code', { title: e.ref }, short(e.ref)) : ''), h('td', {}, e.note ?? '')))),
+      h('tbody', {}, ledger.entries.map((e, i) => [i + 1, e]).reverse().map(([n, e]) => h('tr', {}, h('td', {}, n), h('td', {}, time(e.at)), h('td', {}, e.kind), h('td', { class: 'num' }, e.amount), h('td', { class: 'num' }, e.balance), h('td', {}, e.ref ? h('code', { title: e.ref }, short(e.ref)) : ''), h('td', {}, e.note ?? '')))),
     ),
   );
 }
@@ -1109,7 +1126,10 @@ function reportError(err) {
 }
 
 async function route(focus) {
-  const name = Object.hasOwn(pages, location.hash.slice(1)) ? location.hash.slice(1) : 'requests';
+  const hash = location.hash.slice(1);
+  // Another fragment (an in-page link) is not a page change.
+  if (hash && !Object.hasOwn(pages, hash) && current) return;
+  const name = Object.hasOwn(pages, hash) ? hash : 'requests';
   current = name;
   for (const id of Object.keys(pages)) {
     $(`#page-${id}`).hidden = id !== name;
@@ -1194,7 +1214,7 @@ async function follow() {
       if (lastId !== undefined) headers['last-event-id'] = String(lastId);
       const res = await fetch(new URL('events', BASE), { headers, cache: 'no-store' });
       if (res.status === 401) {
-        await askToken('The event stream needs the admin token.');
+        await askToken();
         continue;
       }
       if (!res.ok || !res.body) throw new Error(`event stream: HTTP ${res.status}`);
@@ -1254,6 +1274,10 @@ async function main() {
     form.addEventListener('submit', (e) => e.preventDefault());
   }
   window.addEventListener('hashchange', () => route(true).catch(reportError));
+  $('.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    $('#main').focus();
+  });
   setInterval(renderClock, 250);
   void follow();
   // The served APIs and the page's own data load side by side: two round trips, not three.
