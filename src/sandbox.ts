@@ -22,7 +22,7 @@ import { FixedWindowLimiter } from './policy/rate-limit.ts';
 import { FaultEngine } from './faults/engine.ts';
 import { DEFAULT_SEED } from './faults/random.ts';
 import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './admin/request-log.ts';
-import { captureExchange, DEFAULT_BODY_CAP } from './control/capture.ts';
+import { captureExchange, CapturingRequest, CapturingResponse, DEFAULT_BODY_CAP } from './control/capture.ts';
 import { EventBus, type EventBusOptions } from './control/events.ts';
 import { createUiHandler } from './control/ui.ts';
 import type { ResponseRecord } from './http/pipeline.ts';
@@ -51,7 +51,7 @@ export interface SandboxOptions {
   controlApi?: boolean;
   /** capacity of the request log (ring buffer); default 1000 */
   requestLogSize?: number;
-  /** bytes the request log keeps of each request and response body; default 16 KiB, 0 = headers only */
+  /** bytes the request log keeps of each request and response body; default 16 KiB; 0 records no headers or bodies */
   requestLogBodyBytes?: number;
   /** the control API's event stream (GET /__sandbox/events): queue, replay and heartbeat bounds */
   events?: Omit<EventBusOptions, 'now'>;
@@ -226,7 +226,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     faults,
     now: () => clock.now(),
     validateResponses: options.validateResponses ?? process.env.SANDBOX_VALIDATE_RESPONSES === '1',
-    capture: (req, res) => captureExchange(req, res, bodyCap),
+    capture: bodyCap > 0 ? (req, res) => captureExchange(req, res, bodyCap) : undefined,
     onResponse: (record) => {
       for (const listener of listeners) {
         try {
@@ -282,7 +282,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       boundHost = host;
       return new Promise((resolvePromise, reject) => {
-        const s = createServer(serve);
+        // Its own request/response classes let the request log see bodies at no per-request cost.
+        const s = createServer({ IncomingMessage: CapturingRequest, ServerResponse: CapturingResponse }, serve);
         s.listen(port, host);
         s.once('error', reject);
         s.once('listening', () => {

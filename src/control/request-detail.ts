@@ -67,7 +67,10 @@ export function exchangeView(x: CapturedExchange, key: string | undefined, shown
   };
   const requestHeaders: [string, string][] = [];
   for (let i = 0; i + 1 < x.rawHeaders.length; i += 2) requestHeaders.push([x.rawHeaders[i]!, show(x.rawHeaders[i]!, x.rawHeaders[i + 1]!)]);
-  const responseHeaders: [string, string][] = Object.entries(x.responseHeaders ?? {}).map(([k, v]) => [k, show(k, headerText(v))]);
+  // writeHead's own headers (as cased there) first, then those set with setHeader.
+  const responseHeaders: [string, string][] = Object.entries(x.written ?? {}).map(([k, v]) => [k, show(k, headerText(v))]);
+  const seen = new Set(responseHeaders.map(([k]) => k.toLowerCase()));
+  for (const [k, v] of Object.entries(x.set ?? {})) if (!seen.has(k)) responseHeaders.push([k, show(k, headerText(v))]);
   const typeOf = (pairs: [string, string][]) => pairs.find(([k]) => k.toLowerCase() === 'content-type')?.[1];
   return {
     url: unmask(x.url),

@@ -47,6 +47,15 @@ describe.skipIf(browserSkipReason)(title, () => {
       // Newest first, with what happened to each.
       expect(await rows.nth(0).textContent()).toMatch(/GET\/api\/jobs\/does-not-exist400/);
       expect(await rows.nth(1).textContent()).toMatch(/GET\/api\/account200/);
+      // Other APIs, faults, refusals: each shows as it happened.
+      const sk = freshKey('sk_test_');
+      await call(sb.url, 'GET', '/api/v1/videos', { headers: { 'X-Api-Key': sk } });
+      await call(sb.url, 'GET', '/api/jobs', { headers: { 'x-api-key': key, 'X-Sandbox-Fault': 'latency=30,status=503' } });
+      await call(sb.url, 'GET', '/api/account', { headers: { 'x-api-key': 've_live_notatestkey42' } });
+      await rowWith(page, '#requests-table', sk).waitFor();
+      await rowWith(page, '#requests-table', 'header: latency=30, status=503').waitFor();
+      expect(await rowWith(page, '#requests-table', 'header: latency=30, status=503').textContent()).toMatch(/GET\/api\/jobs503/);
+      await rowWith(page, '#requests-table', 've_live_…42').filter({ hasText: '401' }).waitFor();
       expect(listCalls).toEqual([]);
       expect(problemsOf(page)).toEqual([]);
       await page.close();
@@ -271,6 +280,13 @@ describe.skipIf(browserSkipReason)(title, () => {
         await form.getByLabel('Balance', { exact: true }).fill('3');
         await form.getByRole('group', { name: 'Requests per minute' }).getByLabel('From').selectOption('custom');
         await form.getByRole('group', { name: 'Requests per minute' }).getByLabel('Custom').fill('4');
+        // Live traffic refreshes the page meanwhile; the edit in progress stays.
+        const refreshed = page.waitForResponse((r) => r.url().includes('/__sandbox/accounts?'));
+        await call(s.url, 'GET', '/api/account', { headers: { 'x-api-key': key } });
+        await refreshed;
+        await page.waitForFunction(() => document.querySelector('#accounts-summary')?.textContent !== '');
+        expect(await form.getByLabel('Balance', { exact: true }).inputValue()).toBe('3');
+        expect(await form.getByLabel('Plan', { exact: true }).inputValue()).toBe('starter');
         await form.getByRole('button', { name: 'Save' }).click();
         await page.getByRole('status').filter({ hasText: `Saved ${key}` }).waitFor();
         const account = (await call(s.url, 'GET', `/__sandbox/accounts/${key}`)).body;

@@ -254,15 +254,28 @@ function values(form) {
 }
 
 /** A table row opened by a button in one cell (`buttonAt`); the whole row is clickable for pointer users. */
-function rowOf(cells, { selected, label, onOpen, buttonAt = 0 }) {
+function rowOf(cells, { id, selected, label, onOpen, buttonAt = 0 }) {
   const td = (c) => (c instanceof HTMLElement && c.tagName === 'TD' ? c : h('td', {}, c));
   const button = h('button', { type: 'button', class: 'linkish', 'aria-label': label, onclick: onOpen }, cells[buttonAt]);
-  const tr = h('tr', { class: selected ? 'selected' : undefined, 'aria-current': selected ? 'true' : undefined }, cells.map((c, i) => (i === buttonAt ? h('td', {}, button) : td(c))));
+  const tr = h('tr', { class: selected ? 'selected' : undefined, 'aria-current': selected ? 'true' : undefined, dataset: { id } }, cells.map((c, i) => (i === buttonAt ? h('td', {}, button) : td(c))));
   tr.addEventListener('click', (e) => {
     if (!(e.target instanceof HTMLElement) || e.target.closest('button, a, input, select')) return;
     onOpen();
   });
   return tr;
+}
+
+/** Mark the row of `id` as the open one, without rebuilding the table. */
+function markSelected(tbody, id) {
+  for (const tr of tbody.querySelectorAll('tr.selected')) {
+    tr.classList.remove('selected');
+    tr.removeAttribute('aria-current');
+  }
+  const tr = [...tbody.rows].find((r) => r.dataset.id === String(id));
+  if (tr) {
+    tr.classList.add('selected');
+    tr.setAttribute('aria-current', 'true');
+  }
 }
 
 function showError(el, err) {
@@ -344,10 +357,10 @@ const requests = {
             h('span', { class: 'path' }, r.path),
             statusBadge(r.status),
             h('td', { class: 'num' }, r.latencyMs),
-            r.faults?.length ? h('span', { class: 'fault', title: r.faults.join('\n') }, r.faults.join(', ')) : '',
+            r.faults?.length ? h('span', { class: 'fault', title: r.faults.join('\n') }, r.faults.map((f) => f.replaceAll(',', ', ')).join('; ')) : '',
             h('code', { class: 'rid', title: r.requestId }, r.requestId),
           ],
-          { selected: r.seq === this.selected, label: `Show request ${r.seq}: ${r.method} ${r.path}, ${r.status ?? 'no response'}`, onOpen: () => this.open(r.seq) },
+          { id: r.seq, selected: r.seq === this.selected, label: `Show request ${r.seq}: ${r.method} ${r.path}, ${r.status ?? 'no response'}`, onOpen: () => this.open(r.seq) },
         ),
       );
     }
@@ -364,7 +377,7 @@ const requests = {
   },
   async open(seq) {
     this.selected = seq;
-    this.render();
+    markSelected($('#requests-table tbody'), seq);
     const pane = $('#request-detail');
     try {
       const d = await api('GET', `requests/${seq}`);
@@ -522,7 +535,7 @@ const jobs = {
             h('td', { class: 'num' }, j.credits_used ?? j.estimated_credits ?? '—'),
             h('td', { class: 'num' }, j.duration_seconds ?? '—'),
           ],
-          { selected: this.idOf(j) === this.selected, label: `Show job ${id}, ${j.status}`, onOpen: () => this.open(this.idOf(j)), buttonAt: 3 },
+          { id: this.idOf(j), selected: this.idOf(j) === this.selected, label: `Show job ${id}, ${j.status}`, onOpen: () => this.open(this.idOf(j)), buttonAt: 3 },
         ),
       );
     }
@@ -531,7 +544,7 @@ const jobs = {
   open(id) {
     this.selected = id;
     this.shown = undefined;
-    this.render();
+    markSelected($('#jobs-table tbody'), id);
     this.renderDetail().catch(reportError);
   },
   async renderDetail() {
@@ -687,7 +700,7 @@ const webhooks = {
             h('td', { class: 'num' }, `${d.attempts.length}/${d.maxAttempts}`),
             d.nextAttemptAt ? time(d.nextAttemptAt) : '—',
           ],
-          { selected: d.id === this.selected, label: `Show delivery ${d.id}, ${d.status}`, onOpen: () => this.open(d.id) },
+          { id: d.id, selected: d.id === this.selected, label: `Show delivery ${d.id}, ${d.status}`, onOpen: () => this.open(d.id) },
         ),
       );
     }
@@ -695,7 +708,7 @@ const webhooks = {
   },
   open(id) {
     this.selected = id;
-    this.render();
+    markSelected($('#webhooks-table tbody'), id);
     const d = this.rows.find((r) => r.id === id);
     if (d) renderWebhookDetail(d);
   },
@@ -960,8 +973,9 @@ const accounts = {
     this.rows = data.data.filter((a) => !f.key || a.key.includes(f.key));
     $('#accounts-summary').textContent = `${this.rows.length} of ${data.total} account${data.total === 1 ? '' : 's'}${data.total > data.data.length ? ` (the newest ${data.data.length} searched)` : ''}.`;
     this.render();
+    // Refresh the open account, unless someone is editing it.
     const a = this.rows.find((r) => `${r.api}/${r.key}` === this.selected);
-    if (a && !$('#account-detail').contains(document.activeElement)) await renderAccountDetail(a);
+    if (a && !$('#account-detail form[data-dirty]')) await renderAccountDetail(a);
   },
   render() {
     const limit = (n) => (n === null ? '∞' : n);
@@ -971,7 +985,7 @@ const accounts = {
       frag.append(
         rowOf(
           [h('span', {}, a.api), h('span', { class: 'key' }, a.key), a.plan, h('td', { class: 'num' }, a.balance), h('td', { class: 'num' }, limit(a.limits.requestsPerMinute)), h('td', { class: 'num' }, limit(a.limits.concurrentJobs)), flags || 'active'],
-          { selected: `${a.api}/${a.key}` === this.selected, label: `Show account ${a.key} (${a.api})`, onOpen: () => this.open(a), buttonAt: 1 },
+          { id: `${a.api}/${a.key}`, selected: `${a.api}/${a.key}` === this.selected, label: `Show account ${a.key} (${a.api})`, onOpen: () => this.open(a), buttonAt: 1 },
         ),
       );
     }
@@ -979,8 +993,8 @@ const accounts = {
   },
   open(a) {
     this.selected = `${a.api}/${a.key}`;
-    this.render();
-    renderAccountDetail(a).catch(reportError);
+    markSelected($('#accounts-table tbody'), this.selected);
+    renderAccountDetail(a, { force: true }).catch(reportError);
   },
 };
 
@@ -1002,9 +1016,13 @@ function limitField(name, label, override, effective) {
   );
 }
 
-async function renderAccountDetail(a) {
+let accountRenders = 0;
+async function renderAccountDetail(a, { force = false } = {}) {
   const pane = $('#account-detail');
+  const mine = ++accountRenders;
   const [doc, ledger] = await Promise.all([spec(a.api).catch(() => undefined), api('GET', `accounts/${encodeURIComponent(a.key)}/ledger${query({ api: a.api })}`)]);
+  // A later render (another account picked, a newer refresh) wins; an edit in progress is kept.
+  if (mine !== accountRenders || (!force && pane.querySelector('form[data-dirty]'))) return;
   const plans = Object.keys(doc?.['x-sandbox']?.plans?.catalogue ?? { [a.plan]: {} });
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h(
@@ -1017,6 +1035,7 @@ async function renderAccountDetail(a) {
     error,
     h('p', {}, h('button', { type: 'submit' }, 'Save'), ' ', h('button', { type: 'button', class: 'danger', onclick: () => resetAccount(a) }, 'Reset this account')),
   );
+  form.addEventListener('input', () => (form.dataset.dirty = 'true'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = values(form);
@@ -1036,13 +1055,14 @@ async function renderAccountDetail(a) {
     if (Object.keys(limits).length) patch.limits = limits;
     showError(error, null);
     if (!Object.keys(patch).length) {
+      delete form.dataset.dirty;
       toast('Nothing changed');
       return;
     }
     try {
       const updated = await api('PATCH', `accounts/${encodeURIComponent(a.key)}${query({ api: a.api })}`, patch);
       toast(`Saved ${a.key}`);
-      await renderAccountDetail(updated);
+      await renderAccountDetail(updated, { force: true });
       await accounts.load();
     } catch (err) {
       showError(error, err);
