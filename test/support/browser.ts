@@ -8,10 +8,12 @@ import { ROOT } from '../../src/paths.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+// CI (.ci/run) sets INSPECTOR_REQUIRE_BROWSER=1: there a missing Chromium fails the tests instead.
+const required = process.env.INSPECTOR_REQUIRE_BROWSER === '1';
+
 /** Why the browser tests cannot run here (undefined: they can). */
-export const browserSkipReason = existsSync(CHROMIUM)
-  ? undefined
-  : `no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH`;
+export const browserSkipReason =
+  existsSync(CHROMIUM) || required ? undefined : `no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH`;
 if (browserSkipReason) console.warn(`\n  ⚠ inspector browser tests SKIPPED — ${browserSkipReason}\n`);
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
