@@ -457,7 +457,8 @@ describe.skipIf(browserSkipReason)(title, () => {
       await page.keyboard.press('Enter');
       await page.locator('#request-detail').getByRole('heading', { name: 'GET /api/account' }).waitFor();
 
-      for (const hash of ['requests', 'jobs', 'webhooks', 'faults', 'clock']) {
+      for (const [hash, scheme] of ['requests', 'jobs', 'webhooks', 'faults', 'clock'].flatMap((p) => [[p, 'light'], [p, 'dark']] as const)) {
+        await page.emulateMedia({ colorScheme: scheme });
         await page.goto(`${sb.url}/__sandbox/ui/#${hash}`);
         await page.waitForSelector('html[data-ready="true"]');
         const unlabelled = await page.evaluate(() =>
@@ -469,7 +470,7 @@ describe.skipIf(browserSkipReason)(title, () => {
             })
             .map((el) => el.outerHTML.slice(0, 80)),
         );
-        expect(unlabelled, hash).toEqual([]);
+        expect(unlabelled, `${hash} (${scheme})`).toEqual([]);
         const lowContrast = await page.evaluate(() => {
           const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
           const lum = ([r, g, b]: number[]) => {
@@ -495,7 +496,7 @@ describe.skipIf(browserSkipReason)(title, () => {
           }
           return out;
         });
-        expect(lowContrast, hash).toEqual([]);
+        expect(lowContrast, `${hash} (${scheme})`).toEqual([]);
       }
       expect(problemsOf(page)).toEqual([]);
       await page.close();
