@@ -203,11 +203,11 @@ describe('a slow reader', () => {
       socket.write('GET /__sandbox/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
       socket.pause(); // never read
       const key = freshKey('ve_test_enterprise_');
-      // ~4 KiB events, ~16 MiB in all: more than the kernel's socket buffers hold.
-      const long = `/api/jobs/${'z'.repeat(4000)}`;
+      // ~12 KiB events, ~10 MiB in all: more than the kernel's socket buffers hold (a few MiB).
+      const long = `/api/jobs/${'z'.repeat(12_000)}`;
       let peak = 0;
-      for (let i = 0; i < 160; i++) {
-        await Promise.all(Array.from({ length: 25 }, () => fetch(s.url + long, { headers: { 'x-api-key': key } }).then((r) => r.arrayBuffer())));
+      for (let i = 0; i < 40; i++) {
+        await Promise.all(Array.from({ length: 20 }, () => fetch(s.url + long, { headers: { 'x-api-key': key } }).then((r) => r.arrayBuffer())));
         peak = Math.max(peak, s.sandbox.events.stats().queuedBytes);
       }
       const stats = s.sandbox.events.stats();
@@ -220,5 +220,5 @@ describe('a slow reader', () => {
     } finally {
       await s.close();
     }
-  });
+  }, 120_000);
 });

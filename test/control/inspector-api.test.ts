@@ -190,6 +190,35 @@ describe('browsers and the control API', () => {
   });
 });
 
+describe('mounted in another server (the express app)', () => {
+  it('the log still captures headers and bodies, and the page is served', async () => {
+    const { createSandbox } = await import('../../src/sandbox.ts');
+    const { createServer } = await import('node:http');
+    const sandbox = createSandbox({ validateResponses: true });
+    // Another program's own server, with Node's own request/response classes.
+    const host = createServer(sandbox.app);
+    await new Promise<void>((r) => host.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(host.address() as { port: number }).port}`;
+    try {
+      const key = freshKey('ve_test_');
+      const body = JSON.stringify({ scenes: [{ duration: '5' }] });
+      const sent = await call(url, 'POST', '/api/render', { headers: { 'x-api-key': key, 'content-type': 'application/json' }, body });
+      expect(sent.status).toBe(400);
+      const listed = (await call(url, 'GET', `/__sandbox/requests?key=${key}`)).body.data[0];
+      const x = (await call(url, 'GET', `/__sandbox/requests/${listed.seq}`)).body.exchange;
+      expect(x.request.body.text).toBe(body);
+      expect(JSON.parse(x.response.body.text)).toEqual(sent.body);
+      expect(x.response.headers).toContainEqual(['X-Request-ID', sent.headers.get('x-request-id')]);
+      const page = await fetch(`${url}/__sandbox/ui/`);
+      expect(page.status).toBe(200);
+    } finally {
+      host.closeAllConnections();
+      await new Promise<void>((r) => host.close(() => r()));
+      await sandbox.close();
+    }
+  });
+});
+
 describe('the inspector’s files', () => {
   it('/__sandbox/ui redirects to ui/; the page, script and style come with a same-origin CSP and ETags', async () => {
     const redirect = await fetch(`${sb.url}/__sandbox/ui?x=1`, { redirect: 'manual' });

@@ -16,7 +16,8 @@ import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.
 
 const title = `the inspector in Chromium${browserSkipReason ? ` — SKIPPED: ${browserSkipReason}` : ''}`;
 
-describe.skipIf(browserSkipReason)(title, () => {
+// A browser and a sandbox share two cores with the rest of the suite: room for a slow machine.
+describe.skipIf(browserSkipReason)(title, { timeout: 60_000 }, () => {
   let browser: Browser;
   let sb: RunningSandbox;
   beforeAll(async () => {
@@ -151,7 +152,7 @@ describe.skipIf(browserSkipReason)(title, () => {
       } finally {
         await s.close();
       }
-    });
+    }, 120_000);
   });
 
   describe('Faults', () => {
