@@ -73,6 +73,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (sandbox.control) {
     lines.push(`  control API  ${url}${sandbox.control.prefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+    lines.push(`  inspector    ${url}${sandbox.control.prefix}/ui/  (watch and steer the sandbox in a browser)`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;

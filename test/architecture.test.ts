@@ -19,7 +19,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   jobs: ['core'],
   webhooks: ['core', 'openapi', 'faults'],
   engine: ['core', 'openapi', 'tenancy', 'faults'],
-  control: ['core', 'openapi', 'tenancy', 'faults', 'engine'],
+  control: ['core', 'openapi', 'tenancy', 'faults', 'engine', 'paths.ts'],
   contract: ['core', 'openapi', 'media', 'paths.ts'],
   apis: ['core', 'openapi', 'tenancy', 'faults', 'engine', 'jobs', 'webhooks', 'media', 'paths.ts'],
   compose: ['core', 'openapi', 'tenancy', 'faults', 'engine', 'control', 'paths.ts'],
