@@ -134,6 +134,20 @@ describe('narrate', () => {
     expect(existsSync(workDir)).toBe(false);
   });
 
+  it('warm() starts the children ahead of the first narration', async () => {
+    const fresh = createNarrator({ processes: 2 });
+    try {
+      expect(fresh.stats().pids).toEqual([]);
+      await fresh.warm();
+      expect(fresh.stats().pids).toHaveLength(2);
+      expect(fresh.stats().spawned).toBe(2);
+      await fresh.narrate('Ready already.', 'slt');
+      expect(fresh.stats().spawned).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('a one-off narrate() starts and stops its own Flite process', async () => {
     const n = await narrate('One more time.', 'awb');
     expect(n.durationSeconds).toBeGreaterThan(0.5);
