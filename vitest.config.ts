@@ -5,8 +5,9 @@ import { defineConfig } from 'vitest/config';
 // `npx vitest run contract-tests`.
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Whole contract runs (test/contract) share the two cores with the rest: allow for the load.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // FFmpeg renders are CPU-heavy; two workers match the two-core machines this runs on.
     maxWorkers: 2,
     projects: [

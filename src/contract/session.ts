@@ -48,6 +48,8 @@ export class Session {
   private exchanges = 0;
   private readonly rates = new Map<string, RateSnapshot>();
   phase = '';
+  /** jobs this run started (accepted bodies by operation), so credit checks can wait for them to end */
+  readonly startedJobs: { op: Operation; accepted: unknown }[] = [];
   private opCounts = { passed: 0, failed: 0 };
 
   constructor(
@@ -135,6 +137,7 @@ export class Session {
       res = await this.client.send(req, o.keepBytes);
     }
     const rateLimited = api && waitable(res);
+    if (op && res.status >= 200 && res.status < 300 && this.profile.jobOf(op) && req.method !== 'GET') this.startedJobs.push({ op, accepted: res.json });
     this.judge(op, req, res, meta, o, rateLimited);
     return res;
   }

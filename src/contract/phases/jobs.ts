@@ -197,7 +197,30 @@ interface JobCase {
 }
 
 /** Submit, follow to the end, judge files, credits, ledger and webhook; then a refund on purpose. */
+/**
+ * Wait (bounded) until every job this run started has ended: credits move when a job settles, so
+ * a balance is only comparable once nothing else of ours is in flight.
+ */
+export async function settleStartedJobs(s: Session): Promise<void> {
+  const deadline = Date.now() + s.options.jobTimeoutMs;
+  for (const started of s.startedJobs.splice(0)) {
+    const r = s.profile.resources.find((x) => x.create === started.op);
+    const decl = r?.job;
+    if (!r?.read || !decl) continue;
+    const path = fillPath(r.read.target.path, Object.fromEntries(Object.entries(r.read.params).map(([k, p]) => [k, String(at(started.accepted, p))])));
+    const terminal = new Set([...decl.success, ...decl.failure]);
+    while (Date.now() < deadline) {
+      const res = await s.exchange(r.read.target, { method: 'get', path }, { kind: 'plain', label: 'waiting for an earlier job to end' });
+      const status = at(res.json, decl.status);
+      if (res.status !== 200 || (typeof status === 'string' && terminal.has(status))) break;
+      if (s.control) await s.control.advance(1);
+      await sleep(s.control ? 100 : 1000);
+    }
+  }
+}
+
 async function followJob(s: Session, r: Resource, { decl, op, params, body, receiver, hookPath, secret }: JobCase): Promise<void> {
+  await settleStartedJobs(s);
   const before = await balance(s);
   const res = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: body }, { kind: 'job', step: 'submit', label: `${op.operationId} (example)` });
   const id = at(res.json, r.idPointer);
@@ -248,6 +271,7 @@ async function followJob(s: Session, r: Resource, { decl, op, params, body, rece
   if (s.control && decl.fault) {
     const ruleId = await s.control.addFault({ match: { api: s.profile.id, key: s.keys.main }, action: { stage: decl.fault.stage, fail: decl.fault.code }, times: 1 }, `fail one ${decl.fault.stage} stage with ${decl.fault.code} to see the refund`);
     try {
+      await settleStartedJobs(s);
       const before2 = await balance(s);
       const res2 = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: body }, { kind: 'job', step: 'submit', label: `${op.operationId} (to be failed)` });
       const id2 = at(res2.json, r.idPointer);

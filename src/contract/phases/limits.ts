@@ -9,6 +9,7 @@ import { at, atAll, errorCode, type Resource } from '../profile.ts';
 import type { ReceivedResponse, SentRequest } from '../types.ts';
 import type { Session } from '../session.ts';
 import { aValidBody, defaultParameters, fillPath, generatedBodies } from './common.ts';
+import { settleStartedJobs } from './jobs.ts';
 
 /** Send, waiting out rate-limit 429s (and, when asked, concurrency ones) that the case is not about. */
 async function sendPastRateLimit(s: Session, req: SentRequest, pastConcurrency = false): Promise<ReceivedResponse> {
@@ -84,8 +85,10 @@ export async function concurrencyPhase(s: Session, r: Resource): Promise<void> {
     let res = await sendPastRateLimit(s, req);
     while (res.status >= 200 && res.status < 300 && active < cap) {
       active++;
+      s.startedJobs.push({ op, accepted: res.json });
       res = await sendPastRateLimit(s, req);
     }
+    if (res.status >= 200 && res.status < 300) s.startedJobs.push({ op, accepted: res.json });
     s.judge(op, req, res, { kind: 'limit', step: 'concurrency', label: `job ${active + 1} with ${active} active` }, { facts: { active, cap }, expect429: true });
   };
   if (!s.control) return run();
@@ -111,6 +114,8 @@ export async function creditsPhase(s: Session, r: Resource): Promise<void> {
     const current = b ? at((await s.client.send(s.build({ method: b.op.method, path: b.op.path }))).json, b.pointer) : undefined;
     return s.record('insufficient_credits', op, { status: 'skipped', reason: `needs a sandbox to lower the balance (balance ${current ?? 'unknown'})` });
   }
+  // Jobs still in flight would settle (and move the balance) while the 402 is being provoked.
+  await settleStartedJobs(s);
   const account = await s.control.account(s.keys.main);
   const previous = Number(account.balance);
   await s.control.patchAccount(s.keys.main, { balance: 0 }, 'set the balance to 0 to see a 402');
