@@ -7,6 +7,7 @@ import type { FaultEngine } from '../faults/engine.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import type { AccountStore } from '../tenancy/accounts.ts';
 import type { CreditLedger } from '../tenancy/credits.ts';
+import type { SessionTokens } from '../tenancy/session-tokens.ts';
 import type { RequestLog } from './request-log.ts';
 
 export interface ResetScope {
@@ -28,6 +29,7 @@ export interface ControlledApi {
   spec: ApiSpec;
   accounts: AccountStore;
   ledger: CreditLedger;
+  tokens: SessionTokens;
   views: NonNullable<ApiInstance['views']>;
 }
 

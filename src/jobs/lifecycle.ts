@@ -136,6 +136,14 @@ export class JobEngine<D> {
     return true;
   }
 
+  /** Forget one job (a client deleting it), stopping its timers and work; false when unknown. */
+  remove(id: string): boolean {
+    const job = this.store.get(id);
+    if (!job) return false;
+    this.forget(job);
+    return true;
+  }
+
   /** Forget the jobs of one owner (or all), stopping their timers and work. */
   reset(owner?: string): void {
     for (const job of this.store.of(owner)) this.forget(job);
@@ -198,10 +206,9 @@ export class JobEngine<D> {
       p.release();
       p.release = undefined;
     }
-    if (spec.terminal) {
-      job.finishedAt = now;
-      this.pending.delete(job.id);
-    }
+    // A terminal state left by one of its events (a retry) is no longer finished.
+    job.finishedAt = spec.terminal ? now : null;
+    if (spec.terminal) this.pending.delete(job.id);
     try {
       this.options.onTransition?.(job, from, to);
     } catch (err) {
@@ -235,7 +242,7 @@ export class JobEngine<D> {
     const budget = typeof spec.workTimeoutMs === 'function' ? spec.workTimeoutMs(job) : (spec.workTimeoutMs ?? this.workTimeoutMs);
     let run: ReturnType<typeof runWork<D>> | undefined;
     const current = () => this.store.has(job) && job.state === state && p.abort === run?.abort;
-    run = runWork(job, spec.work!, { clock: this.options.clock, budgetMs: budget, isCurrent: current });
+    run = runWork(job, spec.work!, { clock: this.options.clock, budgetMs: budget, isCurrent: current, work: this.work });
     p.abort = run.abort;
     p.sleepers = run.sleepers;
     const started = Date.now();

@@ -21,7 +21,8 @@ export interface WebhookAttempt {
   copy?: boolean;
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
+/** cancelled: the subscription went away before the delivery got through (no further attempts) */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped' | 'cancelled';
 
 export interface WebhookDelivery {
   id: string;
