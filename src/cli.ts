@@ -11,6 +11,7 @@ const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
+                          [--timing fast|realistic]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
@@ -35,6 +36,7 @@ async function serve(argv: string[]): Promise<void> {
       'admin-token': { type: 'string' },
       fidelity: { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
+      timing: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +64,7 @@ async function serve(argv: string[]): Promise<void> {
     seed,
     adminToken,
     media: { fidelity: fidelityOf(values.fidelity), allowHosts: values['allow-host'] },
+    timing: values.timing,
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];

@@ -1,0 +1,70 @@
+// The narrating stage's speech: every scene spoken with the voice the render will use (the
+// renderer's own prepareScenes decides text and voice), its captions re-timed from the real
+// audio. The narrations are kept in a small cache the renderer's narrator reads first, so the
+// rendering stage does not synthesise the same speech twice.
+import { SpeechError, type FliteVoice, type Narration, type Narrator } from '../../media/speech.ts';
+import type { WordTiming } from '../../media/word-timing.ts';
+import { prepareScenes, Refused } from './whiteboard.ts';
+import type { WhiteboardVideo } from './whiteboard-video.ts';
+
+/** A narrator that answers repeated (text, voice) pairs from memory; at most `size` are kept. */
+export class CachingNarrator implements Narrator {
+  private readonly cache = new Map<string, Narration>();
+
+  constructor(
+    private readonly inner: Narrator,
+    private readonly size = 64,
+  ) {}
+
+  async narrate(text: string, voice: FliteVoice, options?: Parameters<Narrator['narrate']>[2]): Promise<Narration> {
+    const key = `${voice}\u0000${text}`;
+    const hit = this.cache.get(key);
+    if (hit) {
+      // Most recently used last: the oldest goes first when the cache is full.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const narration = await this.inner.narrate(text, voice, options);
+    this.cache.set(key, narration);
+    while (this.cache.size > this.size) this.cache.delete(this.cache.keys().next().value!);
+    return narration;
+  }
+
+  stats() {
+    return this.inner.stats();
+  }
+
+  close(): Promise<void> {
+    this.cache.clear();
+    return this.inner.close();
+  }
+}
+
+export type NarrationOutcome = { ok: true; captions: WordTiming[][] } | { ok: false; code: string; message: string };
+
+/** Speak every scene of `video` (audio_mode other than none); captions per scene from the audio. */
+export async function narrateScenes(
+  narrator: Narrator,
+  video: WhiteboardVideo,
+  options: { voiceOf?: (assetId: string) => string | null | undefined; signal?: AbortSignal },
+): Promise<NarrationOutcome> {
+  const audioMode = video.config?.audio_mode ?? 'single';
+  try {
+    const scenes = prepareScenes(video, audioMode, options.voiceOf);
+    const captions: WordTiming[][] = [];
+    for (const [i, scene] of scenes.entries()) {
+      if (!scene.voice) {
+        captions.push([]);
+        continue;
+      }
+      const n = await narrator.narrate(scene.speech, scene.voice, { signal: options.signal, what: `Scene ${i + 1}'s speech` });
+      captions.push(n.words);
+    }
+    return { ok: true, captions };
+  } catch (err) {
+    if (err instanceof Refused) return { ok: false, code: err.code, message: err.message };
+    if (err instanceof SpeechError) return { ok: false, code: err.code === 'CANCELLED' ? 'INTERNAL_ERROR' : 'AUDIO_GENERATION_ERROR', message: err.message };
+    throw err;
+  }
+}
