@@ -158,7 +158,7 @@ export function videoLifecycle(d: LifecycleDeps): LifecycleDefinition<VideoData>
     return { to: 'completed', data: { scenes, files: { video: basename(r.video), audio: r.audio ? basename(r.audio) : null, thumbnail: basename(r.thumbnail) } } };
   };
 
-  const hold = (state: string) => (job: VideoJob) => d.timing.holdMs(state, job.id);
+  const hold = (state: string) => (job: VideoJob) => d.timing.holdMs(state, job.seq);
   return {
     initial: 'pending',
     failState: 'failed',

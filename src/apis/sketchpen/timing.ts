@@ -1,13 +1,14 @@
 // How long each state of a video holds on the sandbox clock, from the spec's timing profiles
-// (x-sandbox.timing): fast by default, realistic on request. A range is drawn per video and state
-// from the sandbox seed, so the same seed replays the same timings.
+// (x-sandbox.timing): fast by default, realistic on request. A range is drawn per video (by its
+// creation number) and state from the sandbox seed, so the same seed and the same traffic replay
+// the same timings.
 import { SeededRandom } from '../../core/random.ts';
 import type { HoldSeconds, TimingPolicy } from '../../openapi/policy.ts';
 
 export interface Timing {
   profile: string;
-  /** sandbox ms `state` holds for this video (0 when the profile says nothing) */
-  holdMs(state: string, videoId: string): number;
+  /** sandbox ms `state` holds for the video created `seq`-th (0 when the profile says nothing) */
+  holdMs(state: string, seq: number): number;
   /** the profile's mean hold of a state, ms (for estimates) */
   meanMs(state: string): number;
 }
@@ -25,9 +26,9 @@ export function timingFrom(policy: TimingPolicy | undefined, requested: string |
   };
   return {
     profile,
-    holdMs(state, videoId) {
+    holdMs(state, seq) {
       const [min, max] = range(state);
-      const seconds = min === max ? min : new SeededRandom(`${seed}:${videoId}:${state}`).uniform(min, max);
+      const seconds = min === max ? min : new SeededRandom(`${seed}:${seq}:${state}`).uniform(min, max);
       return Math.round(seconds * 1000);
     },
     meanMs(state) {
