@@ -24,6 +24,7 @@ import { CachingNarrator } from './narration.ts';
 import { checkSpec, createDefaults } from './spec-reading.ts';
 import { timingFrom } from './timing.ts';
 import { Videos } from './videos.ts';
+import { fliteVoiceFor } from './voices.ts';
 import { createWhiteboardRenderer } from './whiteboard.ts';
 
 export const sketchpen: ApiModule = {
@@ -37,7 +38,8 @@ export const sketchpen: ApiModule = {
     const stages = checkSpec(spec.doc, policy, STATES);
     const timing = timingFrom(policy.timing, settings.timing, seed, STATES);
 
-    const narrator = new CachingNarrator(createNarrator());
+    const speechProcesses = Math.min(2, availableParallelism());
+    const narrator = new CachingNarrator(createNarrator({ processes: speechProcesses }));
     const renderer = createWhiteboardRenderer({
       outputDir: files.dir,
       fidelity: media.fidelity,
@@ -72,6 +74,7 @@ export const sketchpen: ApiModule = {
       dir: files.dir,
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,
+      onNarratedVideo: () => narrator.warm(fliteVoiceFor(null), speechProcesses),
     });
     // Videos first: forgetting an account's videos removes their files before its assets go.
     for (const store of [videos, assets, callbacks, dispatcher]) register(store);

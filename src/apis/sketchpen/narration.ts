@@ -10,6 +10,7 @@ import type { WhiteboardVideo } from './whiteboard-video.ts';
 /** A narrator that answers repeated (text, voice) pairs from memory; at most `size` are kept. */
 export class CachingNarrator implements Narrator {
   private readonly cache = new Map<string, Narration>();
+  private warmed = false;
 
   constructor(
     private readonly inner: Narrator,
@@ -29,6 +30,16 @@ export class CachingNarrator implements Narrator {
     this.cache.set(key, narration);
     while (this.cache.size > this.size) this.cache.delete(this.cache.keys().next().value!);
     return narration;
+  }
+
+  /**
+   * Start the speech processes before they are needed (the first narrated video is created long
+   * before it is narrated): Flite's start-up is then not part of anyone's wait.
+   */
+  warm(voice: FliteVoice, processes: number): void {
+    if (this.warmed) return;
+    this.warmed = true;
+    for (let i = 0; i < processes; i++) void this.inner.narrate('Ready.', voice).catch(() => undefined);
   }
 
   stats() {
@@ -52,15 +63,10 @@ export async function narrateScenes(
   const audioMode = video.config?.audio_mode ?? 'single';
   try {
     const scenes = prepareScenes(video, audioMode, options.voiceOf);
-    const captions: WordTiming[][] = [];
-    for (const [i, scene] of scenes.entries()) {
-      if (!scene.voice) {
-        captions.push([]);
-        continue;
-      }
-      const n = await narrator.narrate(scene.speech, scene.voice, { signal: options.signal, what: `Scene ${i + 1}'s speech` });
-      captions.push(n.words);
-    }
+    // All at once, as the renderer does: the narrator spreads them over its Flite processes.
+    const captions = await Promise.all(
+      scenes.map(async (scene, i) => (scene.voice ? (await narrator.narrate(scene.speech, scene.voice, { signal: options.signal, what: `Scene ${i + 1}'s speech` })).words : [])),
+    );
     return { ok: true, captions };
   } catch (err) {
     if (err instanceof Refused) return { ok: false, code: err.code, message: err.message };

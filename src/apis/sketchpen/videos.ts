@@ -44,6 +44,8 @@ export interface VideosOptions {
   dir: string;
   workTimeoutMs?: number;
   historyLimit?: number;
+  /** a narrated video was created: the speech engine may start now */
+  onNarratedVideo?(): void;
 }
 
 interface CreateVideoRequest {
@@ -108,6 +110,7 @@ export class Videos implements Resettable {
           baseUrl,
         };
         const job = this.engine.create(account.key, data, randomUUID());
+        if (config.audio_mode !== 'none') o.onNarratedVideo?.();
         return { status: 201, body: this.view(job, baseUrl) };
       },
       listVideos: ({ account, query, baseUrl }) => {
