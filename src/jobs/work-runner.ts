@@ -64,14 +64,17 @@ export function runWork<D>(
       disarm();
       try {
         release = await options.work.acquire({ tenant: job.owner, signal: abort.signal });
+        // Given up between the grant and here: the abort listener found nothing to give back.
+        if (abort.signal.aborted) release();
       } finally {
         if (!abort.signal.aborted) arm();
       }
     },
   };
-  // The slot goes back when the work ends, or when the run is given up (timeout, reset), whichever
-  // comes first: a work that ignores its signal cannot keep a slot.
+  // The slot goes back when the work ends, or when the run is given up (timeout, reset: its signal
+  // aborts), whichever comes first: a work that ignores its signal cannot keep a slot.
   const giveBack = () => release?.();
+  abort.signal.addEventListener('abort', giveBack, { once: true });
   const running = Promise.resolve().then(() => work(ctx));
   running.then(giveBack, giveBack);
   const outcome = Promise.race([running, timedOut]).finally(() => {

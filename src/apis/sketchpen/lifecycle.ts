@@ -80,7 +80,15 @@ export function videoLifecycle(d: LifecycleDeps): LifecycleDefinition<VideoData>
       .map((id) => d.assets.get(job.owner, id))
       .filter((a) => a !== undefined)
       .map((a) => ({ id: a.id, name: a.name, type: a.type }));
-    const written = writeScript({ prompt: v.prompt, seed: d.seed, generation: v.generation, feedback: v.feedback, assets, speakerIds: v.config.speaker_ids });
+    const written = writeScript({
+      prompt: v.prompt,
+      seed: d.seed,
+      generation: v.generation,
+      feedback: v.feedback,
+      assets,
+      speakerIds: v.config.speaker_ids,
+      ...(v.previousScenes ? { previousScenes: v.previousScenes } : {}),
+    });
     const scenes: SceneData[] = written.map((s) => ({ ...s, image: null }));
     return { to: 'refining', data: { scenes } };
   };

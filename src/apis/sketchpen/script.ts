@@ -22,6 +22,8 @@ export interface ScriptInput {
   /** the video's assets that exist (in config order) and which of them speak */
   assets: ScriptAsset[];
   speakerIds: string[];
+  /** scenes of the script this one replaces (a regenerate): feedback asking for fewer or more moves from there */
+  previousScenes?: number;
 }
 
 export interface ScriptScene {
@@ -115,8 +117,9 @@ export function writeScript(input: ScriptInput): ScriptScene[] {
   const keys = keywordsOf(input.prompt);
   const words = keys.length >= 2 ? keys : [...keys, 'the idea', 'the bigger picture'].slice(0, Math.max(2, keys.length + 1));
   let count = MIN_SCENES + Math.floor(r.next() * (MAX_SCENES - MIN_SCENES + 1));
-  if (/\b(fewer|shorter|less|brief)\b/i.test(input.feedback)) count = Math.max(MIN_SCENES, count - 2);
-  if (/\b(more|longer|detail|deeper)\b/i.test(input.feedback)) count = Math.min(MAX_SCENES, count + 2);
+  const from = input.previousScenes ?? count;
+  if (/\b(fewer|shorter|less|brief)\b/i.test(input.feedback)) count = Math.max(MIN_SCENES, from - 2);
+  else if (/\b(more|longer|detail|deeper)\b/i.test(input.feedback)) count = Math.min(MAX_SCENES, from + 2);
 
   const speakers = input.assets.filter((a) => input.speakerIds.includes(a.id));
   const objects = input.assets.filter((a) => !input.speakerIds.includes(a.id));

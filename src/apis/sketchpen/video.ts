@@ -40,6 +40,8 @@ export interface VideoData {
   /** scripts written so far minus one: a regenerate writes the next */
   generation: number;
   feedback: string;
+  /** scenes of the script a regenerate replaced (feedback such as "fewer scenes" moves from there) */
+  previousScenes: number | null;
   /** parts charged and not refunded */
   paid: PaidParts;
   /** the narration exists (audio_mode other than none) */

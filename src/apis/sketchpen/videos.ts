@@ -103,6 +103,7 @@ export class Videos implements Resettable {
           scenes: [],
           generation: 0,
           feedback: '',
+          previousScenes: null,
           paid: { scenes: [], audio: false },
           narrated: false,
           files: null,
@@ -156,6 +157,7 @@ export class Videos implements Resettable {
           scenes: [],
           generation: d.generation + 1,
           feedback,
+          previousScenes: d.scenes.length || d.previousScenes,
           // Images made for the old script are spent; a narration paid for but never made carries over.
           paid: { scenes: [], audio: d.paid.audio && !d.narrated },
           narrated: false,

@@ -27,7 +27,7 @@ const HEADERS_END = Buffer.from('\r\n\r\n');
 
 /** The boundary of a multipart/form-data Content-Type, or a MultipartError. */
 export function boundaryOf(contentType: string | undefined): string {
-  const m = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType ?? '');
+  const m = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))(?=$|[;\s])/i.exec(contentType ?? '');
   const boundary = m?.[1] ?? m?.[2];
   if (!boundary) throw new MultipartError('multipart/form-data needs a boundary parameter in its Content-Type (1–70 characters)');
   return boundary;
