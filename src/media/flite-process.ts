@@ -3,8 +3,8 @@
 // Why a child process and not this one: under Node 20, a WASI instance that the garbage collector
 // destroys while another instance is inside a system call aborts the whole process (uv_mutex_destroy
 // in uvwasi_fd_table_free), and some long inputs crash V8 outright. A crash here costs one child,
-// which is restarted; the child also collects each finished instance at a safe point (gc() between
-// requests), which avoids the abort in the first place. Requests are served one at a time.
+// which is restarted; the child also collects each finished instance at a safe point (gc() after
+// each reply, before the next request), which avoids the abort in the first place. Requests are served one at a time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -39,8 +39,13 @@ function run(m) {
 process.on('message', (m) => {
   let reply;
   try { reply = { id: m.id, code: run(m) }; } catch (e) { reply = { id: m.id, error: String((e && e.message) || e) }; }
-  global.gc();
   process.send(reply);
+  global.gc();
+});
+// The parent went away without closing us (it exited): tidy up its scratch directory and leave.
+process.on('disconnect', () => {
+  try { require('node:fs').rmSync(process.env.FLITE_DIR, { recursive: true, force: true }); } catch {}
+  process.exit(0);
 });
 process.send({ ready: true });
 `;
@@ -52,6 +57,14 @@ export interface FliteProcessOptions {
   workDir: string;
   /** how long the child may take to start (compile the module) */
   startTimeoutMs?: number;
+}
+
+/** Whether the child (its process, IPC channel and stderr pipe) keeps this process's event loop alive. */
+function hold(child: ChildProcess, on: boolean): void {
+  for (const handle of [child, child.channel, child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[]) {
+    if (on) handle?.ref();
+    else handle?.unref();
+  }
 }
 
 export class FliteProcess {
@@ -112,13 +125,14 @@ export class FliteProcess {
     });
     this.child = child;
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.stderr = (this.stderr + c).slice(-2000)));
+    hold(child, true); // until it is ready: the caller is waiting for it
     child.once('exit', () => {
       if (this.child === child) {
         this.child = undefined;
         this.started = undefined;
       }
     });
-    const timeoutMs = this.options.startTimeoutMs ?? 15_000;
+    const timeoutMs = this.options.startTimeoutMs ?? 30_000;
     this.started = new Promise<ChildProcess>((resolve, reject) => {
       const timer = setTimeout(() => fail(new FliteFailure('timeout', `Flite did not start within ${timeoutMs} ms`)), timeoutMs);
       const onMessage = (m: Reply) => {
@@ -158,8 +172,7 @@ export class FliteProcess {
     // Several processes may share the directory: the name is unique to this request.
     const file = `speech-${randomUUID()}.wav`;
     const path = join(this.options.workDir, file);
-    child.ref();
-    child.channel?.ref();
+    hold(child, true);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => fail(new FliteFailure('timeout', `Flite did not finish within ${timeoutMs} ms`), true), timeoutMs);
@@ -194,10 +207,7 @@ export class FliteProcess {
       return parseWav(await readFile(path));
     } finally {
       // An idle child must not keep the process alive.
-      if (this.child === child) {
-        child.unref();
-        child.channel?.unref();
-      }
+      if (this.child === child) hold(child, false);
       await rm(path, { force: true });
     }
   }

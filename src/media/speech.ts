@@ -57,8 +57,8 @@ export interface NarrateOptions {
 
 export interface Narrator {
   narrate(text: string, voice: FliteVoice, options?: NarrateOptions): Promise<Narration>;
-  /** Flite runs waiting or running, and child processes started (restarts included) */
-  stats(): { pending: number; spawned: number };
+  /** Flite runs waiting or running, child processes started (restarts included), running children's ids, their scratch directory */
+  stats(): { pending: number; spawned: number; pids: number[]; workDir?: string };
   close(): Promise<void>;
 }
 
@@ -104,7 +104,12 @@ export function createNarrator(options: NarratorOptions = {}): Narrator {
   };
 
   return {
-    stats: () => ({ pending: processes?.reduce((n, p) => n + p.pending, 0) ?? 0, spawned: processes?.reduce((n, p) => n + p.spawned, 0) ?? 0 }),
+    stats: () => ({
+      pending: processes?.reduce((n, p) => n + p.pending, 0) ?? 0,
+      spawned: processes?.reduce((n, p) => n + p.spawned, 0) ?? 0,
+      pids: (processes ?? []).flatMap((p) => (p.pid ? [p.pid] : [])),
+      workDir,
+    }),
     async close() {
       closed = true;
       await Promise.all((processes ?? []).map((p) => p.close()));
@@ -122,25 +127,29 @@ export function createNarrator(options: NarratorOptions = {}): Narrator {
       }
       const words = wordsOf(clean);
       if (!words.length) throw new SpeechError('TEXT_REFUSED', `${what} is empty: there is nothing to say`);
-      // The least busy child takes the whole text, so its pieces come back in order.
-      const flite = pool().reduce((a, b) => (b.pending < a.pending ? b : a));
-      const parts: Pcm[] = [];
-      const timings: WordTiming[] = [];
-      let offset = 0;
-      for (const piece of speechPieces(words)) {
-        const spoken = asciiForSpeech(piece.join(' '));
-        let pcm: Pcm;
-        if (!/[A-Za-z0-9]/.test(spoken)) {
-          pcm = { samples: new Int16Array(Math.round(UNSPOKEN_SECONDS * SPEECH_SAMPLE_RATE)), sampleRate: SPEECH_SAMPLE_RATE };
-        } else {
+      // Pieces go to the least busy child each, so one long text uses every child; they are put
+      // back in order afterwards.
+      const children = pool();
+      const audio = await Promise.all(
+        speechPieces(words).map(async (piece) => {
+          const spoken = asciiForSpeech(piece.join(' '));
+          if (!/[A-Za-z0-9]/.test(spoken)) {
+            return { piece, pcm: { samples: new Int16Array(Math.round(UNSPOKEN_SECONDS * SPEECH_SAMPLE_RATE)), sampleRate: SPEECH_SAMPLE_RATE } };
+          }
+          const flite = children.reduce((a, b) => (b.pending < a.pending ? b : a));
           try {
-            pcm = resample(await flite.synthesize(voice, spoken, pieceTimeoutMs, signal), SPEECH_SAMPLE_RATE);
+            return { piece, pcm: resample(await flite.synthesize(voice, spoken, pieceTimeoutMs, signal), SPEECH_SAMPLE_RATE) };
           } catch (err) {
             if (!(err instanceof FliteFailure)) throw new SpeechError('FAILED', `Speech synthesis failed: ${(err as Error).message}`);
             const code = ({ timeout: 'TIMEOUT', crashed: 'CRASHED', failed: 'FAILED', cancelled: 'CANCELLED' } as const)[err.reason];
             throw new SpeechError(code, err.message);
           }
-        }
+        }),
+      );
+      const parts: Pcm[] = [];
+      const timings: WordTiming[] = [];
+      let offset = 0;
+      for (const { piece, pcm } of audio) {
         const span = voicedSpan(pcm);
         timings.push(...spreadWords(piece, offset + span.start, offset + span.end));
         parts.push(pcm);

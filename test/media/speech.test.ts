@@ -1,6 +1,7 @@
 // Real speech from Flite in WebAssembly: lengths, voices, word timings, hostile text, and a
 // narrator that survives a killed child, a timeout and a cancellation.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { FliteProcess } from '../../src/media/flite-process.ts';
 import { createNarrator, FLITE_VOICES, narrate, SpeechError, speechPieces } from '../../src/media/speech.ts';
 import { parseWav, voicedSpan } from '../../src/media/wav.ts';
 import { probe } from '../../src/media/probe.ts';
+import { ROOT } from '../../src/paths.ts';
 import { meanVolume, medianPitch } from '../support/media.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'speech-test-'));
@@ -115,6 +117,23 @@ describe('narrate', () => {
     expect(voice.message).toBe('Unknown voice "emma": the voices are kal, awb, rms, slt');
   });
 
+  it('an idle narrator does not keep its process alive (a server can exit without closing it)', async () => {
+    const script = join(scratch, 'idle.mts');
+    writeFileSync(script, `import { createNarrator } from ${JSON.stringify(join(ROOT, 'src/media/speech.ts'))};\nconst n = createNarrator();\nawait n.narrate('Then the process ends.', 'slt');\nconsole.log('spoke', n.stats().pids.length, n.stats().workDir);\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000); // our own child, by handle
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(timer);
+    expect(stdout.trim()).toMatch(/^spoke 1 \S+$/);
+    expect(code).toBe(0);
+    // Its Flite child noticed, tidied up its scratch directory and left.
+    const workDir = stdout.trim().split(' ')[2]!;
+    for (let i = 0; i < 50 && existsSync(workDir); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(workDir)).toBe(false);
+  });
+
   it('a one-off narrate() starts and stops its own Flite process', async () => {
     const n = await narrate('One more time.', 'awb');
     expect(n.durationSeconds).toBeGreaterThan(0.5);
@@ -165,7 +184,7 @@ describe('the Flite process', () => {
     let seed = 11;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const before = narrator.stats().spawned;
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 8; i++) {
       let text = 'Go';
       const length = 20 + random() * 300;
       while (text.length < length) text += ' ' + parts[Math.floor(random() * parts.length)];
@@ -173,5 +192,5 @@ describe('the Flite process', () => {
       expect(n.words.length).toBeGreaterThan(0);
     }
     expect(narrator.stats().spawned).toBe(before);
-  });
+  }, 90_000);
 });

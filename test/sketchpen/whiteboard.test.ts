@@ -91,7 +91,7 @@ describe('renderWhiteboard', () => {
     expect((await probe(r.thumbnail)).video).toMatchObject({ width: 640, height: 360 });
     // Nothing else is left next to the outputs.
     expect(readdirSync(out).filter((f) => f.startsWith('wide'))).toEqual(['wide.jpg', 'wide.m4a', 'wide.mp4'].sort());
-  });
+  }, 90_000);
 
   it('draws the description while the voice speaks, reveals the image, and shows captions when words are spoken', async () => {
     const r = ok(await renderer.renderWhiteboard({ id: 'drawn', scenes: SCENES, config: { aspect_ratio: '16:9', fps: 24, voice_id: 'emma' } }));
@@ -131,7 +131,7 @@ describe('renderWhiteboard', () => {
     const second = await at(r.scenes[1]!.start + 0.02);
     expect(second.dark(textBox)).toBeLessThan(60);
     expect(near(second.rgb(490, 160), [255, 255, 255])).toBe(true);
-  });
+  }, 90_000);
 
   it('9:16, dynamic boards and 30 fps: portrait frames, a coloured board per scene', async () => {
     const r = ok(await renderer.renderWhiteboard({ id: 'tall', scenes: SCENES.slice(0, 2), config: { aspect_ratio: '9:16', fps: 30, bg_mode: 'dynamic', voice_id: 'james' } }));
@@ -147,7 +147,7 @@ describe('renderWhiteboard', () => {
     expect(one.dark({ x: 20, y: 330, w: 320, h: 120 })).toBeGreaterThan(500);
     const narrations = await Promise.all(SCENES.slice(0, 2).map((s) => reference.narrate(s.speech, 'awb')));
     expect(Math.abs(info.durationSeconds - narrations.reduce((s, n) => s + n.durationSeconds, 0))).toBeLessThanOrEqual(0.1);
-  });
+  }, 90_000);
 
   it('1:1 with audio_mode none: a silent AAC track as long as the reading time, captions still shown, no audio file', async () => {
     const r = ok(await renderer.renderWhiteboard({ id: 'square', scenes: SCENES.slice(1), config: { aspect_ratio: '1:1', fps: 24, audio_mode: 'none' } }));
@@ -166,7 +166,7 @@ describe('renderWhiteboard', () => {
     const band = { x: 30, y: 570, w: 580, h: 36 };
     expect(before.dark(band)).toBe(0);
     expect(during.dark(band)).toBeGreaterThan(2000);
-  });
+  }, 90_000);
 
   it('multi_voice: each speaker in their own voice (a female and a male pitch for the same words)', async () => {
     const line = 'The water cycle has four steps, and the sun drives them all.';
@@ -190,7 +190,7 @@ describe('renderWhiteboard', () => {
     // Without a way to look voices up, the speakers still get distinct voices, in turn.
     const turns = ok(await renderer.renderWhiteboard({ ...video, id: 'turns', scenes: video.scenes.map((s) => ({ ...s, assets: [] })) }));
     expect(turns.scenes.map((s) => s.voice)).toEqual(['slt', 'awb']);
-  });
+  }, 90_000);
 
   it('refuses what cannot be rendered, with the spec\'s error codes and clear messages, leaving no files', async () => {
     const base = { scenes: SCENES.slice(1, 2) };
@@ -210,7 +210,7 @@ describe('renderWhiteboard', () => {
       expect(r).toEqual({ ok: false, error: { code, message } });
     }
     expect(readdirSync(out).filter((f) => /^e\d/.test(f) || f.startsWith('.wb-'))).toEqual([]);
-  });
+  }, 90_000);
 
   it('an FFmpeg run over its time limit is killed: RENDER_TIMEOUT, and no half-written files', async () => {
     const impatient = createWhiteboardRenderer({ outputDir: out, ffmpegTimeoutMs: 1, narrator: reference });

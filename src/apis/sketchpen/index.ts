@@ -44,7 +44,6 @@ export const sketchpen: ApiModule = {
       outputDir: files.dir,
       fidelity: media.fidelity,
       narrator,
-      maxConcurrent: Math.max(1, Math.min(work.capacity, availableParallelism())),
       ffmpegTimeoutMs: settings.workTimeoutMs,
       fetch: { allowHosts: media.allowHosts },
     });

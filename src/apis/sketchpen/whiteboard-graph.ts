@@ -135,20 +135,23 @@ export function buildWhiteboardGraph(o: GraphOptions): BuiltGraph {
   const thumbAt = Math.min(written, (first.frames - 1) / fps);
   // One frame only: every frame let through would be converted to JPEG's full range for nothing.
   filters.push(`[vthumb]trim=start=${s(thumbAt)}:end=${s(thumbAt + 1.5 / fps)},setpts=PTS-STARTPTS[thumb]`);
+  // The sound goes through the graph too, so FFmpeg pulls sound and pictures in step (an input read
+  // directly lags the graph's own sources, and a long scene overflows the muxing queue).
+  const withAudioFile = Boolean(o.output.audio) && narration >= 0;
   if (narration < 0) filters.push(`anullsrc=r=${AUDIO_RATE}:cl=mono,atrim=duration=${s(total)}[aout]`);
-  const audioMap = narration < 0 ? '[aout]' : `${narration}:a`;
+  else filters.push(`[${narration}:a]aresample=${AUDIO_RATE}${withAudioFile ? ',asplit=2[aout][afile]' : '[aout]'}`);
   const aac = ['-c:a', 'aac', '-b:a', '64k', '-ar', String(AUDIO_RATE), '-ac', '1'];
 
   const light = o.fidelity === 'light';
   const inputArgs = ['-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', ...inputs];
   const outputArgs = [
-    '-map', '[vout]', '-map', audioMap,
+    '-map', '[vout]', '-map', '[aout]',
     '-c:v', 'libx264', '-preset', light ? 'ultrafast' : 'veryfast', '-crf', light ? '30' : '23', '-pix_fmt', 'yuv420p', '-r', String(fps), '-g', String(fps * 2),
     ...aac,
     '-t', s(total),
     '-movflags', '+faststart',
     o.output.video,
-    ...(o.output.audio && narration >= 0 ? ['-map', audioMap, ...aac, '-t', s(total), '-movflags', '+faststart', o.output.audio] : []),
+    ...(withAudioFile ? ['-map', '[afile]', ...aac, '-t', s(total), '-movflags', '+faststart', o.output.audio!] : []),
     '-map', '[thumb]', '-frames:v', '1', '-q:v', '4', o.output.thumbnail,
   ];
   return { inputArgs, graph: filters.join(';\n'), outputArgs, totalSeconds: total };

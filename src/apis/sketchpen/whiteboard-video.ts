@@ -14,9 +14,16 @@ export interface WhiteboardScene {
   visual_description: string;
   /** the drawn image: a fixtures/ path, or an http(s) URL fetched with the media-source guards */
   image_url?: string | null;
-  /** a local PNG/JPEG for the scene (wins over image_url) */
+  /**
+   * a local PNG/JPEG for the scene (wins over image_url). Trusted: the sandbox sets it for images it
+   * made itself; it never comes from a request (the bytes must still be a PNG or JPEG).
+   */
   image_path?: string | null;
-  /** asset ids in the scene; in multi_voice the first speaker among them speaks it */
+  /**
+   * asset ids in the scene. In multi_voice the first of config.speaker_ids among them speaks it;
+   * a scene without one is spoken by the speakers in turn (by scene index); with no speakers at all,
+   * by the narrator (config.voice_id).
+   */
   assets?: string[];
   /** ignored: captions are recomputed from the real audio */
   captions?: unknown;

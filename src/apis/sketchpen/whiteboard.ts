@@ -3,7 +3,6 @@
 // audio decides every scene's length), then one FFmpeg process for everything else. Never throws
 // for bad input: a failure comes back with a VideoError code and a message for the client.
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createNarrator, SpeechError, SPEECH_SAMPLE_RATE, type FliteVoice, type Narration, type Narrator } from '../../media/speech.ts';
 import { plainText, TextRefused } from '../../media/plain-text.ts';
@@ -15,7 +14,6 @@ import { filterScriptArgs } from '../../media/filter-script.ts';
 import { FONT_FILE } from '../../media/fonts.ts';
 import { meaningfulLine, runFfmpeg } from '../../media/ffmpeg.ts';
 import { probe } from '../../media/probe.ts';
-import { Semaphore } from '../../core/semaphore.ts';
 import { resolveSource } from '../../media/sources.ts';
 import { FIXTURES_DIR } from '../../paths.ts';
 import { fliteVoiceFor, SPEAKER_ROTATION, UnknownVoice } from './voices.ts';
@@ -46,8 +44,6 @@ export interface WhiteboardRendererOptions {
   fidelity?: Fidelity;
   /** a narrator to share (not closed by close()); by default the renderer makes its own */
   narrator?: Narrator;
-  /** renders running at once; the rest queue (default: one per core) */
-  maxConcurrent?: number;
   /** kill FFmpeg after this long (default 120 s) */
   ffmpegTimeoutMs?: number;
   /** for image_url: fixtures/ paths and guarded http(s) downloads, as for PhantomFlow sources */
@@ -67,7 +63,6 @@ export interface WhiteboardRenderOptions {
 
 export interface WhiteboardRenderer {
   renderWhiteboard(video: WhiteboardVideo, options?: WhiteboardRenderOptions): Promise<WhiteboardResult>;
-  stats(): { running: number; queued: number; peakRunning: number };
   close(): Promise<void>;
 }
 
@@ -87,7 +82,7 @@ export interface PreparedScene {
 
 export function createWhiteboardRenderer(options: WhiteboardRendererOptions): WhiteboardRenderer {
   const narrator = options.narrator ?? createNarrator();
-  const slots = new Semaphore(Math.max(1, Math.floor(options.maxConcurrent ?? cpus().length)));
+  // No limit of its own: the job engine's work semaphore decides how many renders run at once.
   const measure = measureFont(FONT_FILE);
   const timeoutMs = options.ffmpegTimeoutMs ?? 120_000;
 
@@ -95,7 +90,6 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
     const t0 = performance.now();
     const jobId = o.jobId ?? video?.id;
     let tmp: string | undefined;
-    let release: (() => void) | undefined;
     // Files FFmpeg may have started; a failed render removes them (no half-written MP4 left behind).
     let outputs: string[] = [];
     try {
@@ -110,7 +104,8 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       if (!['none', 'single', 'multi_voice'].includes(audioMode)) throw new Refused('INTERNAL_ERROR', `Invalid video: audio_mode ${JSON.stringify(audioMode)}`);
       if (!['white', 'dynamic'].includes(bgMode)) throw new Refused('INTERNAL_ERROR', `Invalid video: bg_mode ${JSON.stringify(bgMode)}`);
       const scenes = prepareScenes(video, audioMode, o.voiceOf);
-      const frame = frameOf(aspect, fps, o.fidelity ?? options.fidelity ?? 'light');
+      const fidelity = o.fidelity ?? options.fidelity ?? 'light';
+      const frame = frameOf(aspect, fps, fidelity);
 
       await mkdir(options.outputDir, { recursive: true });
       tmp = await mkdtemp(join(options.outputDir, `.wb-${jobId}-`));
@@ -125,11 +120,13 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       const speechMs = performance.now() - tSpeech;
 
       // Whole frames on the cumulative timeline: many scenes do not drift from their audio.
+      // The last scene ends on the frame after its narration, so no sound is cut at the end.
       let elapsed = 0;
       let startFrame = 0;
-      const slotsOf = timed.map((t) => {
+      const slotsOf = timed.map((t, i) => {
         elapsed += t.duration;
-        const frames = Math.max(1, Math.round(elapsed * fps) - startFrame);
+        const end = i === timed.length - 1 ? Math.ceil(elapsed * fps - 1e-6) : Math.round(elapsed * fps);
+        const frames = Math.max(1, end - startFrame);
         const slot = { startFrame, frames };
         startFrame += frames;
         return slot;
@@ -164,14 +161,10 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       };
       // A re-render without audio must not leave an older narration behind.
       if (!output.audio) await rm(join(options.outputDir, `${jobId}.m4a`), { force: true });
-      const built = buildWhiteboardGraph({ frame, fidelity: o.fidelity ?? options.fidelity ?? 'light', scenes: graphScenes, narrationFile, output });
+      const built = buildWhiteboardGraph({ frame, fidelity, scenes: graphScenes, narrationFile, output });
       const args = [...built.inputArgs, ...(await filterScriptArgs(join(dir, 'graph.txt'), built.graph)), ...built.outputArgs];
 
-      try {
-        release = await slots.acquire({ signal: o.signal });
-      } catch {
-        throw new Refused('INTERNAL_ERROR', 'The render was cancelled');
-      }
+      if (o.signal?.aborted) throw new Refused('INTERNAL_ERROR', 'The render was cancelled');
       const tFfmpeg = performance.now();
       outputs = [output.video, output.thumbnail, ...(output.audio ? [output.audio] : [])];
       const run = await runFfmpeg(args, {
@@ -213,7 +206,6 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       if (err instanceof Refused) return { ok: false, error: { code: err.code, message: err.message } };
       return { ok: false, error: { code: 'INTERNAL_ERROR', message: `The render could not run: ${(err as Error).message}` } };
     } finally {
-      release?.();
       if (tmp) await rm(tmp, { recursive: true, force: true });
     }
   }
@@ -275,10 +267,6 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
 
   return {
     renderWhiteboard: render,
-    stats: () => {
-      const s = slots.stats();
-      return { running: s.active, queued: s.queued, peakRunning: s.peakActive };
-    },
     async close() {
       if (!options.narrator) await narrator.close();
     },
@@ -313,6 +301,7 @@ export function prepareScenes(video: WhiteboardVideo, audioMode: string, voiceOf
     const description = cleaned('INTERNAL_ERROR', () =>
       plainText(scene?.visual_description, { what: `${what} visual_description`, maxChars: WHITEBOARD_LIMITS.descriptionChars, keepNewlines: true }),
     );
+    if (audioMode !== 'none' && !speech) throw new Refused('AUDIO_GENERATION_ERROR', `${what} speech is empty: there is nothing to say`);
     totalSpeech += speech.length;
     let voice = narrator;
     if (audioMode === 'multi_voice' && speakers.length) {
@@ -345,16 +334,22 @@ function cleaned(code: WhiteboardErrorCode, clean: () => string): string {
   }
 }
 
-/** Every scene's narration at the start of its slot, cut to the slot (only trailing silence is lost). */
+/**
+ * Every scene's narration from the start of its slot. A narration up to half a frame longer than
+ * its slot (frame rounding) runs on into the next one, mixed: that tail is Flite's trailing
+ * silence at any usual frame rate, and nothing is cut.
+ */
 function timeline(narrations: Narration[], slots: { startFrame: number; frames: number }[], fps: number) {
   const at = (frame: number) => Math.round((frame / fps) * SPEECH_SAMPLE_RATE);
   const last = slots[slots.length - 1]!;
-  const samples = new Int16Array(at(last.startFrame + last.frames));
+  const mix = new Int32Array(at(last.startFrame + last.frames));
   narrations.forEach((n, i) => {
     const from = at(slots[i]!.startFrame);
-    const to = at(slots[i]!.startFrame + slots[i]!.frames);
-    samples.set(n.pcm.samples.subarray(0, to - from), from);
+    const samples = n.pcm.samples.subarray(0, mix.length - from);
+    for (let k = 0; k < samples.length; k++) mix[from + k]! += samples[k]!;
   });
+  const samples = new Int16Array(mix.length);
+  for (let k = 0; k < mix.length; k++) samples[k] = Math.max(-32768, Math.min(32767, mix[k]!));
   return { samples, sampleRate: SPEECH_SAMPLE_RATE };
 }
 
