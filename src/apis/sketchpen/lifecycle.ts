@@ -108,6 +108,11 @@ export function videoLifecycle(d: LifecycleDeps): LifecycleDefinition<VideoData>
       else draw.push(s);
     }
     if (delay) await ctx.sleep(delay);
+    // The narration does not depend on the drawings: speak it meanwhile (other processes than
+    // FFmpeg's), so the narrating stage finds it in the cache. Its faults are still asked there.
+    if (v.config.audio_mode !== 'none' && !v.narrated) {
+      void narrateScenes(d.narrator, whiteboardInput(job, pathOf), { voiceOf: voiceOf(job), signal: ctx.signal }).catch(() => undefined);
+    }
     let drawError: string | undefined;
     let drawn = new Map<string, string>();
     if (draw.length) {

@@ -1,15 +1,19 @@
 // The narrating stage's speech: every scene spoken with the voice the render will use (the
 // renderer's own prepareScenes decides text and voice), its captions re-timed from the real
 // audio. The narrations are kept in a small cache the renderer's narrator reads first, so the
-// rendering stage does not synthesise the same speech twice.
+// rendering stage does not synthesise the same speech twice, and the visualising stage can speak
+// ahead while FFmpeg draws.
 import { SpeechError, type FliteVoice, type Narration, type Narrator } from '../../media/speech.ts';
 import type { WordTiming } from '../../media/word-timing.ts';
 import { prepareScenes, Refused } from './whiteboard.ts';
 import type { WhiteboardVideo } from './whiteboard-video.ts';
 
-/** A narrator that answers repeated (text, voice) pairs from memory; at most `size` are kept. */
+/**
+ * A narrator that answers repeated (text, voice) pairs from memory, including one still being
+ * spoken (both callers wait for the same synthesis); at most `size` are kept, a failed one is not.
+ */
 export class CachingNarrator implements Narrator {
-  private readonly cache = new Map<string, Narration>();
+  private readonly cache = new Map<string, Promise<Narration>>();
   private warmed = false;
 
   constructor(
@@ -17,19 +21,25 @@ export class CachingNarrator implements Narrator {
     private readonly size = 64,
   ) {}
 
-  async narrate(text: string, voice: FliteVoice, options?: Parameters<Narrator['narrate']>[2]): Promise<Narration> {
+  narrate(text: string, voice: FliteVoice, options?: Parameters<Narrator['narrate']>[2]): Promise<Narration> {
     const key = `${voice}\u0000${text}`;
-    const hit = this.cache.get(key);
-    if (hit) {
+    let pending = this.cache.get(key);
+    if (pending) {
       // Most recently used last: the oldest goes first when the cache is full.
       this.cache.delete(key);
-      this.cache.set(key, hit);
-      return hit;
+      this.cache.set(key, pending);
+    } else {
+      // Shared by every caller, so no one caller's signal stops it (a sentence is short and
+      // bounded by the narrator's own time limit); a caller that gives up only stops waiting.
+      const started = this.inner.narrate(text, voice, { what: options?.what });
+      pending = started;
+      this.cache.set(key, started);
+      started.catch(() => {
+        if (this.cache.get(key) === started) this.cache.delete(key);
+      });
+      while (this.cache.size > this.size) this.cache.delete(this.cache.keys().next().value!);
     }
-    const narration = await this.inner.narrate(text, voice, options);
-    this.cache.set(key, narration);
-    while (this.cache.size > this.size) this.cache.delete(this.cache.keys().next().value!);
-    return narration;
+    return abandonable(pending, options?.signal);
   }
 
   /**
@@ -50,6 +60,20 @@ export class CachingNarrator implements Narrator {
     this.cache.clear();
     return this.inner.close();
   }
+}
+
+/** `p`, or a CANCELLED SpeechError as soon as `signal` aborts. */
+function abandonable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new SpeechError('CANCELLED', 'The narration was cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new SpeechError('CANCELLED', 'The narration was cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
 export type NarrationOutcome = { ok: true; captions: WordTiming[][] } | { ok: false; code: string; message: string };
