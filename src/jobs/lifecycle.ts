@@ -110,6 +110,12 @@ export class JobEngine<D> {
     return out.sort((a, b) => b.seq - a.seq);
   }
 
+  /** What an operator's view asks for: one owner's jobs (or all), in one state (or any), newest first, at most `limit`. */
+  select(filter: { key?: string; status?: string; limit?: number }): Job<D>[] {
+    const jobs = this.list(filter.key, filter.status ? [filter.status] : undefined);
+    return filter.limit === undefined ? jobs : jobs.slice(0, filter.limit);
+  }
+
   /** Jobs of an owner in states that count as in progress (`activeStates` overrides the definition's). */
   active(owner: string, activeStates = this.activeStates): Job<D>[] {
     return this.store.of(owner).filter((j) => activeStates.includes(j.state));

@@ -204,8 +204,7 @@ export class RenderJobs {
 
   /** Jobs across accounts (or one) for the control API, newest first. */
   list(filter: ViewFilter): ViewRecord[] {
-    const jobs = this.engine.list(filter.key, filter.status ? [filter.status] : undefined);
-    return jobs.slice(0, filter.limit ?? jobs.length).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: this.view(j) }));
+    return this.engine.select(filter).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: this.view(j) }));
   }
 
   reset(key?: string): void {
