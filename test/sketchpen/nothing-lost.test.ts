@@ -98,8 +98,8 @@ it('100 videos across 10 keys under a fault storm: all terminal, ledgers balance
         Array.from({ length: LANES }, async () => {
           while (made < PER_KEY) {
             const n = made++;
-            const narrated = n % 4 === 0;
-            const created = await robust('POST', '/api/v1/videos', key, { prompt: `Storm video ${n} of ${key.slice(-6)}`, fps: 4, aspect_ratio: '16:9', audio_mode: narrated ? 'single' : 'none' }, (s) => s === 201);
+            const narrated = n % 5 === 0;
+            const created = await robust('POST', '/api/v1/videos', key, { prompt: `Storm video ${n} of ${key.slice(-6)}`, fps: 2, aspect_ratio: '16:9', audio_mode: narrated ? 'single' : 'none' }, (s) => s === 201);
             const id = created.body.id;
             ids.push({ key, id, narrated });
             const scripted = await until(key, id, (v) => v.status === 'refining' || isTerminal(v));
