@@ -5,7 +5,7 @@
 // FFmpeg, the Flite children), which the load of a shared machine hardly changes. A first run on a
 // fresh sandbox (speech processes starting) is reported apart. The output is checked with ffprobe.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { getPriority, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeScript } from '../src/apis/sketchpen/script.ts';
 import { probe } from '../src/media/probe.ts';
@@ -76,7 +76,7 @@ async function main() {
     for (let i = 0; i < 6000; i++) {
       const v = await get(id);
       if (done(v)) return v;
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`video ${id} did not finish`);
   };
@@ -130,7 +130,7 @@ async function main() {
   const t = stats(total);
   const result = {
     at: new Date().toISOString(),
-    machine: { ...machine(), ffmpeg: ffmpegVersion(), loadAverage: load.join(' ') },
+    machine: { ...machine(), ffmpeg: ffmpegVersion(), loadAverage: load.join(' '), niceness: getPriority() },
     video: { prompts, scenes: 5, aspect: '16:9', fps: 24, fidelity: 'light', audio: 'single voice (emma → Flite slt)', timing: 'fast' },
     output: { width: info.video?.width, height: info.video?.height, durationSeconds: Math.round(info.durationSeconds * 100) / 100, video: info.video?.codec, audio: info.audio?.codec, audioFile: audio.status === 200 },
     runs: RUNS,
@@ -150,7 +150,7 @@ async function main() {
     '',
     `Run ${result.at} on ${Object.entries(result.machine).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
-    `${RUNS + 1} prompts with 5-scene scripts of their own (no speech shared between runs; e.g. "${prompts[1]}"), 16:9, 24 fps, one voice, fast timing, over HTTP on 127.0.0.1: POST /api/v1/videos, poll every 25 ms until refining, POST …/approve, poll until completed. Output ${result.output.width}×${result.output.height}, ${result.output.durationSeconds} s, ${result.output.video} + ${result.output.audio}, with an M4A, a JPEG thumbnail and a PNG per scene behind signed links. ${RUNS} runs after a first one on the fresh sandbox.`,
+    `${RUNS + 1} prompts with 5-scene scripts of their own (no speech shared between runs; e.g. "${prompts[1]}"), 16:9, 24 fps, one voice, fast timing, over HTTP on 127.0.0.1: POST /api/v1/videos, poll every 50 ms until refining, POST …/approve, poll until completed. Output ${result.output.width}×${result.output.height}, ${result.output.durationSeconds} s, ${result.output.video} + ${result.output.audio}, with an M4A, a JPEG thumbnail and a PNG per scene behind signed links. ${RUNS} runs after a first one on the fresh sandbox.`,
     '',
     '| measure | min | median | max | target |',
     '|---|---|---|---|---|',
@@ -162,7 +162,7 @@ async function main() {
     row('CPU time, FFmpeg (drawings, render, probes)', result.cpuMs.ffmpeg),
     row('CPU time, Flite children', result.cpuMs.flite),
     '',
-    `Load average when the run started: ${result.machine.loadAverage} (2 cores; other work on the machine slows the wall-clock figures, much less the CPU ones). First video on the fresh sandbox: ${result.coldFirstVideoMs.total} ms (its speech processes start when the video is created).`,
+    `Load average when the run started: ${result.machine.loadAverage} (2 cores; other work on the machine slows the wall-clock figures, much less the CPU ones); niceness ${result.machine.niceness} (0 normal; a negative value means the run was given priority over the machine's other work, its children — FFmpeg, Flite — included). First video on the fresh sandbox: ${result.coldFirstVideoMs.total} ms (its speech processes start when the video is created).`,
     '',
   ].join('\n');
   writeFileSync(join(ROOT, 'bench/results/sketchpen-latest.md'), md);
