@@ -1,4 +1,4 @@
-// video-api-sandbox command line: `serve` (default), `lint`.
+// video-api-sandbox command line: `serve` (default), `lint`, `contract`.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ const usage = `Usage:
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
                           [--timing fast|realistic]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
+  video-api-sandbox contract --api NAME --base-url URL --key KEY …   check an implementation against the spec (contract --help)
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
 
@@ -75,6 +76,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (sandbox.control) {
     lines.push(`  control API  ${url}${sandbox.control.prefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+    lines.push(`  inspector    ${url}${sandbox.control.prefix}/ui/  (watch and steer the sandbox in a browser)`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
@@ -102,6 +104,9 @@ async function main(): Promise<void> {
       return serve(rest);
     case 'lint':
       process.exitCode = lint(rest);
+      return;
+    case 'contract':
+      process.exitCode = await (await import('./contract/cli.ts')).contractCommand(rest);
       return;
     case '-h':
     case '--help':

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxClock } from '../core/clock.ts';
+import type { EventPublisher } from '../core/events.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
@@ -25,6 +26,7 @@ export interface RuntimeServices {
   clock: SandboxClock;
   faults: FaultHooks;
   work: Semaphore;
+  events: EventPublisher;
   dataDir: string;
   /** key of the signed file links (x-sandbox.files.signedUrls), one per sandbox */
   fileSecret: Buffer;
@@ -79,6 +81,7 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
       clock: services.clock,
       faults: services.faults,
       work: services.work,
+      events: services.events,
       files: { dir, urlPath, link },
       register: (store) => parts.stores.push(store),
       seed: services.seed,
@@ -93,7 +96,10 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
   };
 }
 
-/** The control API's runtime: its own handlers and token guard; never keyed, faulted or logged. */
+/**
+ * The control API's runtime: its own handlers and guard; never keyed, faulted or logged, and no
+ * CORS grant — it stays same-origin (the inspector page is served beside it).
+ */
 export function controlRuntime(spec: ApiSpec, clock: SandboxClock, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
-  return { ...base(spec, clock, []), handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
+  return { ...base(spec, clock, []), cors: {}, handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
 }

@@ -2,6 +2,7 @@
 // module returns handlers keyed by operationId and registers its stores for reset. Operations
 // without a handler are answered from the spec (examples/schemas) by the engine.
 import type { SandboxClock } from '../core/clock.ts';
+import type { EventPublisher } from '../core/events.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
@@ -29,6 +30,8 @@ export interface ModuleEnv {
   files: { dir: string; urlPath: string; link(name: string): string };
   /** the sandbox seed (SandboxOptions.seed): deterministic made-up content derives from it */
   seed: number | string;
+  /** the sandbox's event stream: job transitions, webhook attempts (the control API streams them) */
+  events: EventPublisher;
   /** register per-account state, so that a sandbox reset (one key or all) reaches it */
   register(store: Resettable): void;
   /** tuning of job lifecycles and webhook delivery (SandboxOptions.jobs) */

@@ -61,4 +61,6 @@ export interface ResponseRecord {
   latencyMs: number;
   /** the faults applied, e.g. ["header: error=INTERNAL_ERROR", "fault_2: latency=200"] */
   faults?: string[];
+  /** what RequestPathOptions.capture recorded of the exchange (headers, bodies) */
+  exchange?: unknown;
 }

@@ -102,6 +102,12 @@ export class FliteProcess {
     return job;
   }
 
+  /** Start the child now (it compiles the module), so the first synthesis does not wait for it. */
+  async warm(): Promise<void> {
+    await this.start();
+    if (this.child && this.pending === 0) hold(this.child, false);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.kill();

@@ -59,6 +59,8 @@ export interface Narrator {
   narrate(text: string, voice: FliteVoice, options?: NarrateOptions): Promise<Narration>;
   /** Flite runs waiting or running, child processes started (restarts included), running children's ids, their scratch directory */
   stats(): { pending: number; spawned: number; pids: number[]; workDir?: string };
+  /** Start the Flite children now instead of on the first narration (≈ 0.3 s each). */
+  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,9 @@ export function createNarrator(options: NarratorOptions = {}): Narrator {
       pids: (processes ?? []).flatMap((p) => (p.pid ? [p.pid] : [])),
       workDir,
     }),
+    async warm() {
+      await Promise.all(pool().map((p) => p.warm()));
+    },
     async close() {
       closed = true;
       await Promise.all((processes ?? []).map((p) => p.close()));

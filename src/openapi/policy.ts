@@ -92,6 +92,8 @@ export interface ApiPolicy {
     /** headerLower: the header name as Node presents incoming headers */
     requestId: { header: string; headerLower: string; field?: string };
     catalogue: Record<string, CatalogueEntry>;
+    /** where an error body keeps its code and message: a JSON pointer to the error object, then field names */
+    envelope?: { root: string; code: string; message: string };
     routeNotFound: string;
     methodNotAllowed: string;
     payloadTooLarge: string;
@@ -168,6 +170,12 @@ const policySchema = closed(
             },
             ['status', 'message'],
           ),
+        },
+        envelope: {
+          type: 'object',
+          required: ['root', 'code', 'message'],
+          additionalProperties: false,
+          properties: { root: { type: 'string', pattern: '^(/[^/]+)*$' }, code: { type: 'string' }, message: { type: 'string' } },
         },
         routeNotFound: codeRef,
         methodNotAllowed: codeRef,
@@ -274,8 +282,8 @@ export class SpecError extends Error {
 }
 
 /** One schema problem in words that name the key: the misspelt one, or the values allowed. */
-function describeProblem(e: ErrorObject): string {
-  const at = `x-sandbox${e.instancePath.replaceAll('/', '.')}`;
+export function describeProblem(e: ErrorObject, root = 'x-sandbox'): string {
+  const at = `${root}${e.instancePath.replaceAll('/', '.')}`;
   const params = e.params as { additionalProperty?: string; allowedValues?: unknown[] };
   if (e.keyword === 'additionalProperties' && params.additionalProperty) return `${at}.${params.additionalProperty} is not a known key (a typo?)`;
   if (e.keyword === 'enum' && params.allowedValues) return `${at} must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -285,7 +293,7 @@ function describeProblem(e: ErrorObject): string {
 /** Read and check `x-sandbox`; throws SpecError naming every problem. */
 export function readPolicy(raw: unknown, where: string): ApiPolicy {
   if (!checkPolicy(raw)) {
-    const problems = (checkPolicy.errors ?? []).map(describeProblem);
+    const problems = (checkPolicy.errors ?? []).map((e) => describeProblem(e));
     throw new SpecError(`${where}: invalid x-sandbox block:\n  ${problems.join('\n  ')}`);
   }
   const x = raw as Record<string, any>;
@@ -319,6 +327,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
         field: x.errors.requestId?.field,
       },
       catalogue,
+      envelope: x.errors.envelope,
       routeNotFound: x.errors.routeNotFound,
       methodNotAllowed: x.errors.methodNotAllowed ?? x.errors.routeNotFound,
       payloadTooLarge: x.errors.payloadTooLarge ?? x.validation.invalidJson,

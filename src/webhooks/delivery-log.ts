@@ -19,6 +19,8 @@ export interface WebhookAttempt {
   faults?: string[];
   /** the second request of a `duplicate` fault */
   copy?: boolean;
+  /** the signature header sent (signed APIs); `valid` false when a fault signed with a wrong secret */
+  signature?: { header: string; value: string; valid: boolean };
 }
 
 /** cancelled: the subscription went away before the delivery got through (no further attempts) */

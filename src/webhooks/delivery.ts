@@ -47,6 +47,8 @@ export interface WebhookDispatcherOptions {
   /** deliveries kept per account (finished ones beyond are forgotten); default 200 */
   historyLimit?: number;
   userAgent?: string;
+  /** called after each attempt is recorded, with the delivery as it stands (the event stream) */
+  onAttempt?(delivery: WebhookDelivery, attempt: WebhookAttempt): void;
 }
 
 export class WebhookDispatcher implements Resettable {
@@ -142,8 +144,10 @@ export class WebhookDispatcher implements Resettable {
       if (!this.alive(d)) return;
     }
     if (fault.drop) {
-      d.attempts.push({ attempt: n, at: this.isoNow(), status: null, ok: false, durationMs: 0, error: 'dropped by fault injection', faults: [...applied, 'drop'] });
+      const dropped: WebhookAttempt = { attempt: n, at: this.isoNow(), status: null, ok: false, durationMs: 0, error: 'dropped by fault injection', faults: [...applied, 'drop'] };
+      d.attempts.push(dropped);
       this.log.finish(d, 'dropped');
+      this.notify(d, dropped);
       return;
     }
     if (fault.reorder) {
@@ -155,15 +159,28 @@ export class WebhookDispatcher implements Resettable {
     if (this.cancelled(d, request)) return;
 
     const result = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
-    if (fault.duplicate && this.alive(d)) await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true });
+    const copy = fault.duplicate && this.alive(d) ? await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true }) : undefined;
     this.hold.sent(d.url);
     if (!this.alive(d)) return;
 
-    if (result.ok) return this.log.finish(d, 'delivered');
     const delay = this.options.policy.retryDelaysSeconds[n - 1];
-    if (delay === undefined) return this.log.finish(d, 'failed');
-    d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
-    this.log.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
+    if (result.ok) this.log.finish(d, 'delivered');
+    else if (delay === undefined) this.log.finish(d, 'failed');
+    else {
+      d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
+      this.log.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
+    }
+    // Listeners see the delivery as it stands after the attempt (its status, its next attempt).
+    this.notify(d, result);
+    if (copy) this.notify(d, copy);
+  }
+
+  private notify(d: WebhookDelivery, attempt: WebhookAttempt): void {
+    try {
+      this.options.onAttempt?.(d, attempt);
+    } catch (err) {
+      console.error('webhooks: attempt listener failed:', err);
+    }
   }
 
   private async post(d: WebhookDelivery, request: SendRequest, n: number, how: { badSignature: boolean; faults: string[]; copy?: boolean }): Promise<WebhookAttempt> {
@@ -177,6 +194,7 @@ export class WebhookDispatcher implements Resettable {
           ...request.headers,
         },
         secret: request.secret === undefined ? undefined : how.badSignature ? `${request.secret}-not-the-secret` : request.secret,
+        spoiled: how.badSignature,
         timeoutMs: this.options.timeoutMs ?? this.options.policy.timeoutSeconds * 1000,
       },
       { attempt: n, at: this.isoNow(), ...(how.faults.length ? { faults: how.faults } : {}), ...(how.copy ? { copy: true } : {}) },

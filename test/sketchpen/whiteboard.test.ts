@@ -43,11 +43,15 @@ const SCENES = [
 const near = (a: readonly number[], b: readonly number[], tolerance = 12) => a.every((v, i) => Math.abs(v - b[i]!) <= tolerance);
 const hexRgb = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
 
+// The 16:9 video two tests look at, rendered once.
+let wideRender: Promise<WhiteboardResult> | undefined;
+const wide = () => (wideRender ??= renderer.renderWhiteboard({ id: 'wide', scenes: SCENES, config: { aspect_ratio: '16:9', fps: 24, audio_mode: 'single', bg_mode: 'white', voice_id: 'emma' } }));
+
 describe('renderWhiteboard', () => {
   it('16:9, one voice: an H.264 + AAC faststart MP4 as long as its narration, an M4A, a JPEG, audible', async () => {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, runningProcesses())), 2);
-    const r = ok(await renderer.renderWhiteboard({ id: 'wide', scenes: SCENES, config: { aspect_ratio: '16:9', fps: 24, audio_mode: 'single', bg_mode: 'white', voice_id: 'emma' } }));
+    const r = ok(await wide());
     clearInterval(sampler);
     expect(peak).toBe(1); // one FFmpeg process for the whole job (then one ffprobe)
 
@@ -94,7 +98,7 @@ describe('renderWhiteboard', () => {
   }, 90_000);
 
   it('draws the description while the voice speaks, reveals the image, and shows captions when words are spoken', async () => {
-    const r = ok(await renderer.renderWhiteboard({ id: 'drawn', scenes: SCENES, config: { aspect_ratio: '16:9', fps: 24, voice_id: 'emma' } }));
+    const r = ok(await wide());
     const first = r.scenes[0]!;
     const textBox = { x: 20, y: 20, w: 320, h: 120 };
     const imageBox = { x: 380, y: 100, w: 220, h: 110 };

@@ -13,6 +13,7 @@ import type { ApiModule } from '../../engine/module.ts';
 import { createNarrator } from '../../media/speech.ts';
 import { partPricingFrom } from '../../tenancy/pricing.ts';
 import { WebhookDispatcher } from '../../webhooks/delivery.ts';
+import { jobEvents, webhookEvents } from '../module-events.ts';
 import { accountHandlers } from './account.ts';
 import { AssetStore, assetHandlers } from './assets.ts';
 import { VideoBilling } from './billing.ts';
@@ -24,12 +25,11 @@ import { CachingNarrator } from './narration.ts';
 import { checkSpec, createDefaults } from './spec-reading.ts';
 import { timingFrom } from './timing.ts';
 import { Videos } from './videos.ts';
-import { fliteVoiceFor } from './voices.ts';
 import { createWhiteboardRenderer } from './whiteboard.ts';
 
 export const sketchpen: ApiModule = {
   id: 'sketchpen',
-  create({ spec, accounts, clock, ledger, faults, work, files, register, settings, media, seed }) {
+  create({ spec, accounts, clock, ledger, faults, work, events, files, register, settings, media, seed }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`sketchpen: the spec's catalogue lacks ${missing.join(', ')}`);
@@ -57,6 +57,7 @@ export const sketchpen: ApiModule = {
       timeoutMs: settings.webhookTimeoutMs,
       historyLimit: settings.webhookHistoryLimit,
       userAgent: 'Sketchpen-Webhooks/1.0 (video-api-sandbox)',
+      onAttempt: webhookEvents(events, policy.id),
     });
     const videos = new Videos({
       policy,
@@ -73,7 +74,9 @@ export const sketchpen: ApiModule = {
       dir: files.dir,
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,
-      onNarratedVideo: () => narrator.warm(fliteVoiceFor(null), speechProcesses),
+      // The first narrated video is created long before it is narrated: start the speech processes then.
+      onNarratedVideo: () => void narrator.warm().catch(() => undefined),
+      onTransition: jobEvents(events, policy.id),
     });
     // Videos first: forgetting an account's videos removes their files before its assets go.
     for (const store of [videos, assets, callbacks, dispatcher]) register(store);

@@ -14,7 +14,6 @@ import type { WhiteboardVideo } from './whiteboard-video.ts';
  */
 export class CachingNarrator implements Narrator {
   private readonly cache = new Map<string, Promise<Narration>>();
-  private warmed = false;
 
   constructor(
     private readonly inner: Narrator,
@@ -42,14 +41,9 @@ export class CachingNarrator implements Narrator {
     return abandonable(pending, options?.signal);
   }
 
-  /**
-   * Start the speech processes before they are needed (the first narrated video is created long
-   * before it is narrated): Flite's start-up is then not part of anyone's wait.
-   */
-  warm(voice: FliteVoice, processes: number): void {
-    if (this.warmed) return;
-    this.warmed = true;
-    for (let i = 0; i < processes; i++) void this.inner.narrate('Ready.', voice).catch(() => undefined);
+  /** Start the speech processes now (the narrator's own warm-up); shared by the stages and the renderer. */
+  warm(): Promise<void> {
+    return this.inner.warm();
   }
 
   stats() {

@@ -46,6 +46,8 @@ export interface VideosOptions {
   historyLimit?: number;
   /** a narrated video was created: the speech engine may start now */
   onNarratedVideo?(): void;
+  /** every state change (the control API's event stream) */
+  onTransition?(job: VideoJob, from: string | null, to: string): void;
 }
 
 interface CreateVideoRequest {
@@ -70,7 +72,10 @@ export class Videos implements Resettable {
       work: o.work,
       workTimeoutMs: o.workTimeoutMs,
       historyLimit: o.historyLimit,
-      onTransition: (job, from, to) => this.onTransition(job, from, to),
+      onTransition: (job, from, to) => {
+        this.onTransition(job, from, to);
+        o.onTransition?.(job, from, to);
+      },
       onForget: (job) => this.removeFiles(job),
     });
     this.activeStates = o.policy.concurrency.activeStates ?? this.engine.activeStates;
@@ -198,9 +203,10 @@ export class Videos implements Resettable {
     };
   }
 
-  /** Videos across accounts (or one) for the control API, newest first. */
+  /** Videos across accounts (or one) for the control API, newest first, with when each state was entered. */
   list(filter: ViewFilter): ViewRecord[] {
-    return this.engine.select(filter).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: this.view(j) }));
+    const timeline = (j: VideoJob) => Object.entries(j.enteredAt).sort((a, b) => a[1] - b[1]).map(([state, at]) => ({ state, at: iso(at) }));
+    return this.engine.select(filter).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: { ...this.view(j), timeline: timeline(j) } }));
   }
 
   reset(key?: string): void {

@@ -40,7 +40,11 @@ export function body(maxBodyOverride: number | undefined) {
       raw = await readBody(req, maxBytes);
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) throw err;
-      throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: { Connection: 'close' } });
+      // A body up to a few times the cap is read to its end and discarded, so the client can
+      // finish sending and read the answer; beyond that the connection is closed.
+      const declared = Number(req.headers['content-length']);
+      const linger = Number.isFinite(declared) && declared <= 4 * maxBytes;
+      throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: linger ? {} : { Connection: 'close' } });
     }
     if (validator.expectsJson) {
       ex.body = parseJsonBody(raw, req.headers['content-type'], policy, op.body.required);
