@@ -66,7 +66,7 @@ describe('assets', () => {
     expectSpError(await call(sb.url, 'DELETE', `/api/v1/assets/${kite.id}`, { headers: h(key) }), 404, 'NOT_FOUND', 'Asset not found');
   });
 
-  it('voices: a character needs a known one, an object has none → 422 with details', async () => {
+  it('voices: a character needs a known one (422 with details); an object keeps none', async () => {
     const key = spKey();
     const noVoice = await call(sb.url, 'POST', '/api/v1/assets', { headers: h(key), body: { type: 'character', name: 'Mute' } });
     expectSpError(noVoice, 422, 'VALIDATION_ERROR');
@@ -74,7 +74,11 @@ describe('assets', () => {
     const unknown = await call(sb.url, 'POST', '/api/v1/assets', { headers: h(key), body: { ...character, voice_id: 'morgan' } });
     expectSpError(unknown, 422, 'VALIDATION_ERROR');
     expect(unknown.body.error.details).toEqual([{ loc: ['body', 'voice_id'], msg: "Unknown voice_id 'morgan'; the voices are emma, james (GET /voices)", type: 'value_error' }]);
-    expectSpError(await call(sb.url, 'POST', '/api/v1/assets', { headers: h(key), body: { type: 'object', name: 'Rock', voice_id: 'emma' } }), 422, 'VALIDATION_ERROR');
+    // Objects do not speak: a voice sent for one is not kept (the spec: "null for objects").
+    const rock = await call(sb.url, 'POST', '/api/v1/assets', { headers: h(key), body: { type: 'object', name: 'Rock', voice_id: 'emma' } });
+    expect(rock.status).toBe(201);
+    expect(rock.body.voice_id).toBeNull();
+    expect((await call(sb.url, 'PATCH', `/api/v1/assets/${rock.body.id}`, { headers: h(key), body: { voice_id: 'james' } })).body.voice_id).toBeNull();
     const fox = await createAsset(key);
     expectSpError(await call(sb.url, 'PATCH', `/api/v1/assets/${fox.id}`, { headers: h(key), body: { voice_id: null } }), 422, 'VALIDATION_ERROR');
     expectSpError(await call(sb.url, 'PATCH', `/api/v1/assets/${fox.id}`, { headers: h(key), body: { type: 'object' } }), 422, 'VALIDATION_ERROR');

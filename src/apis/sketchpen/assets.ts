@@ -93,8 +93,10 @@ function checkVoice(type: AssetType, voice: string | null | undefined): void {
     throw invalidField(['body', 'voice_id'], `Unknown voice_id '${voice}'; the voices are ${VOICE_IDS.join(', ')} (GET /voices)`);
   }
   if (type === 'character' && (voice === null || voice === undefined)) throw invalidField(['body', 'voice_id'], 'A character needs a voice_id', 'missing');
-  if (type === 'object' && voice) throw invalidField(['body', 'voice_id'], 'Only characters speak: an object has no voice_id');
 }
+
+/** Objects do not speak: their voice_id reads null whatever was sent (the spec's Asset.voice_id). */
+const voiceOfType = (type: AssetType, voice: string | null | undefined) => (type === 'character' ? (voice ?? null) : null);
 
 export function assetHandlers(o: { store: AssetStore; dir: string; maxBytes: number; link: (name: string) => string }): Record<string, Handler> {
   const { store } = o;
@@ -116,7 +118,7 @@ export function assetHandlers(o: { store: AssetStore; dir: string; maxBytes: num
     createAsset: ({ account, body, baseUrl }) => {
       const b = body as { type: AssetType; name: string; description?: string; voice_id?: string };
       checkVoice(b.type, b.voice_id);
-      const asset = store.add(account.key, { type: b.type, name: b.name, description: b.description ?? null, voice_id: b.voice_id ?? null });
+      const asset = store.add(account.key, { type: b.type, name: b.name, description: b.description ?? null, voice_id: voiceOfType(b.type, b.voice_id) });
       return { status: 201, body: view(asset, baseUrl) };
     },
     listAssets: ({ account, query, baseUrl }) => ({
@@ -130,7 +132,7 @@ export function assetHandlers(o: { store: AssetStore; dir: string; maxBytes: num
       if ('voice_id' in b) checkVoice(a.type, b.voice_id);
       if (b.name !== undefined) a.name = b.name;
       if ('description' in b) a.description = b.description ?? null;
-      if ('voice_id' in b) a.voice_id = b.voice_id ?? null;
+      if ('voice_id' in b) a.voice_id = voiceOfType(a.type, b.voice_id);
       return { status: 200, body: view(a, baseUrl) };
     },
     deleteAsset: ({ account, params }) => {
