@@ -3,6 +3,7 @@
 // src/apis/<name>; the pieces of the wiring live in src/compose/.
 import type { Express } from 'express';
 import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -58,6 +59,8 @@ export interface SandboxOptions {
   workConcurrency?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
+  /** the timing profile of lifecycles that declare them (x-sandbox.timing, e.g. fast or realistic); overrides jobs.timing */
+  timing?: string;
   /** how produced media is made (fidelity, allowed source hosts) */
   media?: MediaSettings;
   /** check every response against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
@@ -96,6 +99,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const work = new Semaphore(Math.max(1, options.workConcurrency ?? availableParallelism()));
   const events = new EventBus({ ...options.events, now: () => new Date(clock.now()).toISOString() });
   const modules = { ...apiModules, ...options.modules };
+  // One key per sandbox for its signed file links: they stop working when it stops, like its files.
+  const fileSecret = randomBytes(32);
+  const settings: JobSettings = { ...options.jobs, ...(options.timing !== undefined ? { timing: options.timing } : {}) };
 
   const instances: ApiInstance[] = [];
   const apis = specs.map((spec) => {
@@ -105,7 +111,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       work,
       events,
       dataDir,
-      settings: options.jobs ?? {},
+      fileSecret,
+      seed,
+      settings,
       media: options.media ?? {},
     });
     instances.push(built.instance);
@@ -166,7 +174,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven request path.
-  const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id) }]));
+  const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id), signer: a.fileSigner }]));
   const handleFiles = createFilesHandler(fileRoots);
   // The inspector's page beside the control API (its data comes from the control API).
   const handleUi = control ? createUiHandler(control.prefix) : undefined;

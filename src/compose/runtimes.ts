@@ -10,7 +10,7 @@ import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
 import { SpecMocker } from '../engine/mock.ts';
 import type { ApiRuntime } from '../engine/runtime.ts';
-import { FILES_PREFIX } from '../engine/transport/files.ts';
+import { createUrlSigner, FILES_PREFIX } from '../engine/transport/files.ts';
 import { corsHeaders } from '../engine/transport/respond.ts';
 import { Validators } from '../engine/validate/validators.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
@@ -19,6 +19,7 @@ import type { ApiPolicy } from '../openapi/policy.ts';
 import { AccountStore, type AccountFixture } from '../tenancy/accounts.ts';
 import { CreditLedger } from '../tenancy/credits.ts';
 import { FixedWindowLimiter } from '../tenancy/rate-limit.ts';
+import { SessionTokens } from '../tenancy/session-tokens.ts';
 import type { ApiInstance } from '../engine/module.ts';
 
 export interface RuntimeServices {
@@ -27,6 +28,9 @@ export interface RuntimeServices {
   work: Semaphore;
   events: EventPublisher;
   dataDir: string;
+  /** key of the signed file links (x-sandbox.files.signedUrls), one per sandbox */
+  fileSecret: Buffer;
+  seed: number | string;
   settings: JobSettings;
   media: MediaSettings;
 }
@@ -41,16 +45,18 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
   const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
   const ledger = new CreditLedger(() => clock.now());
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
+  const tokens = new SessionTokens(() => clock.now());
   return {
     prefix: spec.policy.routePrefix,
     spec,
     accounts,
     ledger,
     limiter,
+    tokens,
     validators: new Validators(spec),
     mocker: new SpecMocker(spec),
     cors: exposedHeaders(spec.policy),
-    stores: [accounts, ledger, limiter] as Resettable[],
+    stores: [accounts, ledger, limiter, tokens] as Resettable[],
   };
 }
 
@@ -59,6 +65,13 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
   const parts = base(spec, services.clock, fixtures);
   const dir = join(services.dataDir, spec.policy.id);
   mkdirSync(dir, { recursive: true });
+  const urlPath = `${FILES_PREFIX}/${spec.policy.id}`;
+  const signed = spec.policy.files?.signedUrls;
+  const fileSigner = signed ? createUrlSigner(services.fileSecret, signed.ttlSeconds, () => services.clock.now()) : undefined;
+  const link = (name: string) => {
+    const path = `${urlPath}/${encodeURIComponent(name)}`;
+    return fileSigner ? fileSigner.sign(path) : path;
+  };
   const instance: ApiInstance =
     module?.create({
       spec,
@@ -69,15 +82,16 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
       faults: services.faults,
       work: services.work,
       events: services.events,
-      files: { dir, urlPath: `${FILES_PREFIX}/${spec.policy.id}` },
+      files: { dir, urlPath, link },
       register: (store) => parts.stores.push(store),
+      seed: services.seed,
       settings: services.settings,
       media: services.media,
     }) ?? { handlers: {} };
   const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
   if (unknownHandlers.length) throw new Error(`${spec.policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
   return {
-    runtime: { ...parts, handlers: instance.handlers, views: instance.views ?? {}, keyed: true, faultable: true, logged: true },
+    runtime: { ...parts, fileSigner, handlers: instance.handlers, views: instance.views ?? {}, keyed: true, faultable: true, logged: true },
     instance,
   };
 }

@@ -8,6 +8,7 @@ import type { EventBus } from './events.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import type { AccountStore } from '../tenancy/accounts.ts';
 import type { CreditLedger } from '../tenancy/credits.ts';
+import type { SessionTokens } from '../tenancy/session-tokens.ts';
 import type { RequestLog } from './request-log.ts';
 
 export interface ResetScope {
@@ -29,6 +30,7 @@ export interface ControlledApi {
   spec: ApiSpec;
   accounts: AccountStore;
   ledger: CreditLedger;
+  tokens: SessionTokens;
   views: NonNullable<ApiInstance['views']>;
 }
 

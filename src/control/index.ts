@@ -12,6 +12,7 @@ import { clockHandlers } from './handlers/clock.ts';
 import { faultsHandlers } from './handlers/faults.ts';
 import { observeHandlers } from './handlers/observe.ts';
 import { systemHandlers } from './handlers/system.ts';
+import { tokensHandlers } from './handlers/tokens.ts';
 import { controlScope } from './scope.ts';
 
 function sameSecret(a: string, b: string): boolean {
@@ -54,7 +55,7 @@ export function createControlApi(spec: ApiSpec, sandbox: SandboxContext): Contro
   const scope = controlScope(spec, sandbox);
   const messages = spec.policy.auth.messages;
   return {
-    handlers: { ...systemHandlers(scope), ...accountsHandlers(scope), ...faultsHandlers(scope), ...clockHandlers(scope), ...observeHandlers(scope) },
+    handlers: { ...systemHandlers(scope), ...accountsHandlers(scope), ...faultsHandlers(scope), ...clockHandlers(scope), ...observeHandlers(scope), ...tokensHandlers(scope) },
     // No token configured: open (the sandbox then only listens on loopback). A token configured:
     // required on every request, compared in constant time (decision 020).
     guard({ headers }) {

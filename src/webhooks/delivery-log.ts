@@ -23,7 +23,8 @@ export interface WebhookAttempt {
   signature?: { header: string; value: string; valid: boolean };
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
+/** cancelled: the subscription went away before the delivery got through (no further attempts) */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped' | 'cancelled';
 
 export interface WebhookDelivery {
   id: string;

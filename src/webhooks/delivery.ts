@@ -9,6 +9,7 @@
 //   reorder      the attempt is held back until the next delivery to the same URL has gone out
 //                (or, if none comes, until the first retry delay has passed)
 //   badSignature the signature header is computed with a wrong secret (unsigned APIs: no effect)
+// A delivery whose subscription has gone (SendRequest.isActive) is cancelled before its next attempt.
 // A non-2xx answer, a network error or no answer within timeoutSeconds schedules the next attempt
 // after the next retry delay.
 import { randomUUID } from 'node:crypto';
@@ -32,6 +33,8 @@ export interface SendRequest {
   /** signing secret (APIs with x-sandbox.webhooks.signature) */
   secret?: string;
   headers?: Record<string, string>;
+  /** asked before every attempt: false once the subscription is gone (the delivery is cancelled) */
+  isActive?: () => boolean;
 }
 
 export interface WebhookDispatcherOptions {
@@ -108,6 +111,19 @@ export class WebhookDispatcher implements Resettable {
     return !this.closed && this.log.holds(d);
   }
 
+  /** The subscription is gone: finish the delivery as cancelled (true) instead of sending. */
+  private cancelled(d: WebhookDelivery, request: SendRequest): boolean {
+    let active = true;
+    try {
+      active = request.isActive?.() ?? true;
+    } catch (err) {
+      console.error('webhooks: isActive check failed:', err);
+    }
+    if (active) return false;
+    this.log.finish(d, 'cancelled');
+    return true;
+  }
+
   private faultFor(d: WebhookDelivery, attempt: number): WebhookFault {
     try {
       return this.options.faults.webhook({ api: this.options.api, key: d.key, subject: d.subject, url: d.url, event: d.event, attempt }) ?? {};
@@ -119,6 +135,7 @@ export class WebhookDispatcher implements Resettable {
 
   private async attempt(d: WebhookDelivery, request: SendRequest, n: number): Promise<void> {
     if (!this.alive(d)) return;
+    if (this.cancelled(d, request)) return;
     const fault = this.faultFor(d, n);
     const applied: string[] = [];
     if (fault.delayMs && fault.delayMs > 0) {
@@ -139,6 +156,7 @@ export class WebhookDispatcher implements Resettable {
       if (!this.alive(d)) return;
     }
     if (fault.badSignature) applied.push('badSignature');
+    if (this.cancelled(d, request)) return;
 
     const result = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
     const copy = fault.duplicate && this.alive(d) ? await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true }) : undefined;

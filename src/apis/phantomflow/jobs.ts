@@ -209,10 +209,9 @@ export class RenderJobs {
 
   /** Jobs across accounts (or one) for the control API, newest first. */
   list(filter: ViewFilter): ViewRecord[] {
-    const jobs = this.engine.list(filter.key, filter.status ? [filter.status] : undefined);
     // The control view adds each state's entry on the sandbox clock.
     const timeline = (j: Job<RenderJobData>) => Object.entries(j.enteredAt).sort((a, b) => a[1] - b[1]).map(([state, at]) => ({ state, at: iso(at) }));
-    return jobs.slice(0, filter.limit ?? jobs.length).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: { ...this.view(j), timeline: timeline(j) } }));
+    return this.engine.select(filter).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: { ...this.view(j), timeline: timeline(j) } }));
   }
 
   reset(key?: string): void {

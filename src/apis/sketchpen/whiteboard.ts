@@ -66,13 +66,13 @@ export interface WhiteboardRenderer {
   close(): Promise<void>;
 }
 
-class Refused extends Error {
+export class Refused extends Error {
   constructor(readonly code: WhiteboardErrorCode, message: string) {
     super(message);
   }
 }
 
-interface PreparedScene {
+export interface PreparedScene {
   id?: string;
   speech: string;
   description: string;
@@ -274,7 +274,7 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
 }
 
 /** Texts cleaned and bounded, a voice per scene (none, the narrator's, or its speaker's). */
-function prepareScenes(video: WhiteboardVideo, audioMode: string, voiceOf?: (assetId: string) => string | null | undefined): PreparedScene[] {
+export function prepareScenes(video: WhiteboardVideo, audioMode: string, voiceOf?: (assetId: string) => string | null | undefined): PreparedScene[] {
   if (!video || !Array.isArray(video.scenes) || video.scenes.length === 0) throw new Refused('INTERNAL_ERROR', 'Invalid video: it has no scenes to render');
   if (video.scenes.length > WHITEBOARD_LIMITS.scenes) throw new Refused('INTERNAL_ERROR', `Invalid video: ${video.scenes.length} scenes; at most ${WHITEBOARD_LIMITS.scenes}`);
   const config = video.config ?? {};
