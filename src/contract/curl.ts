@@ -9,5 +9,7 @@ export function curlOf(req: SentRequest): string {
   parts.push(quote(req.url));
   for (const [k, v] of Object.entries(req.headers)) parts.push('-H', quote(`${k}: ${v}`));
   if (req.body !== undefined) parts.push('--data-raw', quote(req.body));
+  // A generated file cannot be pasted: the line names a local file of that name and type instead.
+  for (const p of req.form ?? []) parts.push('-F', quote('value' in p ? `${p.name}=${p.value}` : `${p.name}=@${p.filename};type=${p.contentType}`));
   return parts.join(' ');
 }

@@ -2,7 +2,7 @@
 // (--max-requests, --timeout), recording exactly what came back. Transport failures (refused,
 // reset, timed out) become a response with status 0 so a check can name them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReceivedResponse, SentRequest } from './types.ts';
+import type { FormPart, ReceivedResponse, SentRequest } from './types.ts';
 
 export class BudgetExceeded extends Error {
   override name = 'BudgetExceeded';
@@ -39,6 +39,15 @@ export class HttpClient {
   }
 }
 
+function formData(parts: FormPart[]): FormData {
+  const form = new FormData();
+  for (const p of parts) {
+    if ('value' in p) form.append(p.name, p.value);
+    else form.append(p.name, new Blob([new Uint8Array(p.bytes)], { type: p.contentType }), p.filename);
+  }
+  return form;
+}
+
 /** One fetch, never throwing: a transport failure is status 0 with the error as text. */
 export async function fetchOnce(req: SentRequest, timeoutMs: number, keepBytes = false): Promise<ReceivedResponse> {
   const started = performance.now();
@@ -46,7 +55,7 @@ export async function fetchOnce(req: SentRequest, timeoutMs: number, keepBytes =
     const res = await fetch(req.url, {
       method: req.method,
       headers: req.headers,
-      body: req.body,
+      body: req.form ? formData(req.form) : req.body,
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });

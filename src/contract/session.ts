@@ -11,7 +11,7 @@ import type { ResolvedOptions } from './options.ts';
 import { errorCode, type ApiProfile } from './profile.ts';
 import type { Random } from './random.ts';
 import type { SandboxControl } from './sandbox-control.ts';
-import type { CaseMeta, Check, CheckContext, CostClass, Facts, RateSnapshot, ReceivedResponse, SentRequest } from './types.ts';
+import type { CaseMeta, Check, CheckContext, CostClass, Facts, FormPart, RateSnapshot, ReceivedResponse, SentRequest } from './types.ts';
 
 export interface RequestSpec {
   method: string;
@@ -23,6 +23,8 @@ export interface RequestSpec {
   json?: unknown;
   /** a body sent as it is (malformed JSON) */
   raw?: string;
+  /** a multipart/form-data body (the boundary and Content-Type are the client's) */
+  form?: FormPart[];
   /** whose key: the main one by default, null for none, or another key */
   key?: string | null;
   /** an absolute URL (files), sent without the key unless `key` says otherwise */
@@ -120,7 +122,7 @@ export class Session {
     if (body !== undefined) headers['content-type'] = 'application/json';
     Object.assign(headers, spec.headers);
     const query = spec.query && Object.keys(spec.query).length ? `?${new URLSearchParams(spec.query)}` : '';
-    return { method: spec.method.toUpperCase(), url: spec.url ?? `${this.baseUrl}${spec.path}${query}`, headers, body };
+    return { method: spec.method.toUpperCase(), url: spec.url ?? `${this.baseUrl}${spec.path}${query}`, headers, body, ...(spec.form ? { form: spec.form } : {}) };
   }
 
   /** Send a case, wait out 429s it did not ask for, judge the final answer, and return it. */

@@ -15,7 +15,12 @@ export interface SentRequest {
   headers: Record<string, string>;
   /** the raw body as sent (JSON text, malformed text, …) */
   body?: string;
+  /** a multipart/form-data body, part by part (sent instead of `body`) */
+  form?: FormPart[];
 }
+
+/** One part of a multipart/form-data body: a text field or a file. */
+export type FormPart = { name: string; value: string } | { name: string; filename: string; contentType: string; bytes: Buffer };
 
 export interface ReceivedResponse {
   status: number;

@@ -7,7 +7,11 @@ import { loadSpec } from '../../src/openapi/load.ts';
 import { buildProfile } from '../../src/contract/profile.ts';
 import { checkNamed } from '../../src/contract/checks/index.ts';
 import { mutations } from '../../src/contract/generate/negative.ts';
-import { generatedBodies, jsonBody } from '../../src/contract/phases/common.ts';
+import { aValidForm, formBody, generatedBodies, jsonBody } from '../../src/contract/phases/common.ts';
+import { curlOf } from '../../src/contract/curl.ts';
+import { probe } from '../../src/media/probe.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { schemaBookOf } from '../../src/contract/spec-schemas.ts';
 import { createRandom } from '../../src/contract/random.ts';
 import type { CaseMeta, CheckContext, ReceivedResponse } from '../../src/contract/types.ts';
@@ -91,6 +95,23 @@ describe('generators', () => {
         expect(generatedBodies(s, op, 2, createRandom(42).fork(op.operationId))).toEqual(bodies);
       }
     }
+  });
+  it('an upload gets a multipart body whose file part is a real image of a type its encoding accepts', async () => {
+    const s = { profile: sk, origin: 'http://127.0.0.1:4010', options: { examplesPerOperation: 2 } } as any;
+    const uploads = sk.operations.filter((o) => formBody(o));
+    expect(uploads.map((o) => o.operationId)).toEqual(['uploadAssetImage']);
+    const form = aValidForm(s, uploads[0]!, createRandom(5))!;
+    expect(aValidForm(s, uploads[0]!, createRandom(5))).toEqual(form); // same seed, same parts
+    const file = form.find((p) => p.name === 'file');
+    expect(file).toMatchObject({ filename: 'file.png', contentType: 'image/png' });
+    const path = join(mkdtempSync(join(tmpdir(), 'contract-form-')), 'file.png');
+    writeFileSync(path, (file as { bytes: Buffer }).bytes);
+    const probed = await probe(path);
+    expect([probed.video?.codec, probed.video?.width, probed.video?.height]).toEqual(['png', 8, 8]);
+    // The reproduction line names a file instead of pasting bytes.
+    const line = curlOf({ method: 'POST', url: 'http://127.0.0.1:4010/api/v1/assets/x/image', headers: { 'x-api-key': 'k' }, form });
+    expect(line).toContain("-F 'file=@file.png;type=image/png'");
+    expect(line).not.toContain('--data-raw');
   });
   it('negative mutations break exactly one named constraint at a named place', () => {
     const schema = jsonBody(pf.spec.operation('submitRender'))!.schema!;

@@ -6,7 +6,7 @@ import type { Operation } from '../../openapi/operations.ts';
 import { SPEC_DIR } from '../../paths.ts';
 import { literalPrefix } from '../profile.ts';
 import type { Session } from '../session.ts';
-import { aValidBody, defaultParameters, fillPath } from './common.ts';
+import { aValidRequestBody, defaultParameters, fillPath } from './common.ts';
 
 /** Test-key prefixes of the other APIs this toolkit ships specs for (ve_test_, sk_test_, …). */
 function foreignKeyPrefixes(own: RegExp): string[] {
@@ -36,7 +36,7 @@ export async function authPhase(s: Session, ops: Operation[], revokedKey?: strin
   for (const v of variants) {
     for (const op of v.ops) {
       const params = defaultParameters(s, op, random);
-      await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: aValidBody(s, op, random), key: v.key }, { kind: 'auth', variant: v.variant, label: v.label });
+      await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query: params.query, ...aValidRequestBody(s, op, random), key: v.key }, { kind: 'auth', variant: v.variant, label: v.label });
     }
   }
 }

@@ -3,7 +3,7 @@
 // the headers of every response. Faults apply before the operation runs, so nothing changes.
 import type { Operation } from '../../openapi/operations.ts';
 import type { Session } from '../session.ts';
-import { aValidBody, defaultParameters, fillPath } from './common.ts';
+import { aValidRequestBody, defaultParameters, fillPath } from './common.ts';
 
 export const FAULT_HEADER = 'X-Sandbox-Fault';
 
@@ -19,7 +19,7 @@ export async function cataloguePhase(s: Session, op: Operation): Promise<void> {
     const status = s.profile.spec.policy.errors.catalogue[code]?.status ?? 0;
     await s.exchange(
       op,
-      { method: op.method, path: fillPath(op.path, params.path), query: params.query, json: aValidBody(s, op, random), headers: { [FAULT_HEADER]: `error=${code}` } },
+      { method: op.method, path: fillPath(op.path, params.path), query: params.query, ...aValidRequestBody(s, op, random), headers: { [FAULT_HEADER]: `error=${code}` } },
       { kind: 'catalogue', code, label: `${FAULT_HEADER}: error=${code}` },
       { expect429: status === 429 ? code : false, serverErrorExpected: status >= 500 },
     );

@@ -3,11 +3,13 @@
 // the path with its parameters filled in.
 import type { Operation, ParameterSpec } from '../../openapi/operations.ts';
 import { deref } from '../../openapi/refs.ts';
+import { generateForm } from '../generate/multipart.ts';
 import { collectKnown, generate, rewriteUrls, Unsatisfiable } from '../generate/valid.ts';
 import type { ApiProfile } from '../profile.ts';
 import type { Random } from '../random.ts';
 import type { Session } from '../session.ts';
 import { schemaBookOf } from '../spec-schemas.ts';
+import type { FormPart } from '../types.ts';
 
 export function jsonBody(op: Operation): { schema?: object; required: boolean; examples: { name: string; value: unknown }[] } | undefined {
   if (!op.body) return undefined;
@@ -76,6 +78,24 @@ export function aValidBody(s: Session, op: Operation, random: Random): unknown {
   const book = schemaBookOf(s.profile);
   const ex = exampleBodies(s, op).find((e) => !body.schema || book.valid(body.schema, e.value));
   return ex ? ex.value : generatedBodies(s, op, 1, random, 0)[0];
+}
+
+/** The multipart/form-data media type of an operation that takes no JSON body (an upload). */
+export function formBody(op: Operation): object | undefined {
+  if (!op.body || jsonBody(op)) return undefined;
+  return op.body.content['multipart/form-data'] as object | undefined;
+}
+
+/** A multipart body for an upload operation: its required parts (and optional ones by `optional`). */
+export function aValidForm(s: Session, op: Operation, random: Random, optional = 0): FormPart[] | undefined {
+  const media = formBody(op);
+  return media ? generateForm(media, { doc: s.profile.doc, random, known: knownValues(s.profile), origin: s.origin, optional }) : undefined;
+}
+
+/** A valid body of the kind the operation takes, as a request's `json` or `form`. */
+export function aValidRequestBody(s: Session, op: Operation, random: Random): { json?: unknown; form?: FormPart[] } {
+  const form = aValidForm(s, op, random);
+  return form ? { form } : { json: aValidBody(s, op, random) };
 }
 
 /** A value for a parameter: its example when it fits, else a generated one. */

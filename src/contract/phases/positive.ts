@@ -3,7 +3,8 @@
 import type { Operation } from '../../openapi/operations.ts';
 import { at } from '../profile.ts';
 import type { Session } from '../session.ts';
-import { defaultParameters, exampleBodies, fillPath, generatedBodies, jsonBody, parameterValue } from './common.ts';
+import type { FormPart } from '../types.ts';
+import { aValidForm, defaultParameters, exampleBodies, fillPath, formBody, generatedBodies, jsonBody, parameterValue } from './common.ts';
 
 /** A free-text string parameter (an opaque cursor): only a value the API handed out is valid. */
 function opaque(schema: any): boolean {
@@ -21,8 +22,12 @@ export async function positivePhase(s: Session, op: Operation, source: 'example'
   const random = s.random.fork(`${source}:${op.operationId}`);
   const params = defaultParameters(s, op, random);
   const body = jsonBody(op);
-  const cases: { label: string; value?: unknown }[] = [];
-  if (source === 'example') {
+  const cases: { label: string; value?: unknown; form?: FormPart[] }[] = [];
+  if (formBody(op)) {
+    // An upload: generated parts (a real image where the encoding asks for one), in both sources.
+    const n = source === 'example' ? 1 : s.options.examplesPerOperation;
+    for (let i = 0; i < n; i++) cases.push({ label: `generated multipart body #${i + 1}`, form: aValidForm(s, op, random, source === 'example' ? 0 : 0.5) });
+  } else if (source === 'example') {
     if (body) cases.push(...exampleBodies(s, op));
     else cases.push({ label: 'documented parameters' });
   } else if (body?.schema) {
@@ -33,14 +38,14 @@ export async function positivePhase(s: Session, op: Operation, source: 'example'
   }
   for (const c of cases) {
     const query = { ...params.query };
-    if (source === 'generated' && c.value === undefined) {
+    if (source === 'generated' && c.value === undefined && !c.form) {
       for (const p of op.parameters.filter((x) => x.in === 'query' && !x.required)) {
         if (!random.chance(0.6) || opaque(p.schema)) continue;
         const v = parameterValue(s, p, random);
         if (v !== undefined) query[p.name] = v;
       }
     }
-    const res = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query, json: c.value }, { kind: 'positive', source, label: c.label });
+    const res = await s.exchange(op, { method: op.method, path: fillPath(op.path, params.path), query, json: c.value, form: c.form }, { kind: 'positive', source, label: c.label });
     await cleanUp(s, op, res.status, res.json);
   }
 }

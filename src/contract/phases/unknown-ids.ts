@@ -4,7 +4,7 @@ import { uuidOf } from '../generate/valid.ts';
 import type { Random } from '../random.ts';
 import type { Session } from '../session.ts';
 import { schemaBookOf } from '../spec-schemas.ts';
-import { aValidBody, defaultParameters, fillPath, rawParameters } from './common.ts';
+import { aValidRequestBody, defaultParameters, fillPath, rawParameters } from './common.ts';
 
 /** A value shaped like the example (same character classes), so it passes validation but names nothing. */
 export function lookalike(example: string, random: Random): string {
@@ -26,5 +26,5 @@ export async function unknownIdPhase(s: Session, op: Operation): Promise<void> {
     if (!book.valid(p.schema, v)) v = String(example);
     ids[p.name] = v;
   }
-  await s.exchange(op, { method: op.method, path: fillPath(op.path, ids), query: params.query, json: aValidBody(s, op, random) }, { kind: 'unknown-id', label: `${Object.values(ids).join(', ')} (names nothing)` });
+  await s.exchange(op, { method: op.method, path: fillPath(op.path, ids), query: params.query, ...aValidRequestBody(s, op, random) }, { kind: 'unknown-id', label: `${Object.values(ids).join(', ')} (names nothing)` });
 }
