@@ -25,11 +25,12 @@ function checkCombination(a: RequestFaultAction, path: string): RequestFaultActi
 
 /**
  * The X-Sandbox-Fault header: comma-separated directives —
- * error=CODE, status=NNN, latency=MS | MIN..MAX, reset, empty, malformed, truncate, slow=MS.
+ * error=CODE, status=NNN, latency=MS | MIN..MAX | lognormal(MEDIAN,SIGMA[,MAX]), reset, empty,
+ * malformed, truncate, slow=MS. A comma inside parentheses belongs to its directive.
  */
 export function parseFaultHeader(text: string, path = 'X-Sandbox-Fault'): RequestFaultAction {
   const action: RequestFaultAction = { kind: 'request' };
-  for (const raw of text.split(',')) {
+  for (const raw of text.split(/,(?![^(]*\))/)) {
     const part = raw.trim();
     if (!part) continue;
     const eq = part.indexOf('=');

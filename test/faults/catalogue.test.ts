@@ -31,6 +31,8 @@ const cases: { directive: string; header: string; object: Record<string, unknown
   { directive: 'latency', header: 'latency=250', object: { latency: 250 }, action: { latency: { dist: 'fixed', ms: 250 } }, described: 'latency=250' },
   { directive: 'latency', header: 'latency=1.5s', object: { latency: '1.5s' }, action: { latency: { dist: 'fixed', ms: 1500 } }, described: 'latency=1500' },
   { directive: 'latency', header: 'delay=100..300', object: { latency: { dist: 'uniform', min: 100, max: 300 } }, action: { latency: { dist: 'uniform', min: 100, max: 300 } }, described: 'latency=100..300' },
+  { directive: 'latency', header: 'latency=lognormal(200,0.8)', object: { latency: { dist: 'lognormal', median: 200, sigma: 0.8 } }, action: { latency: { dist: 'lognormal', median: 200, sigma: 0.8, max: 120_000 } }, described: 'latency=lognormal(200,0.8)' },
+  { directive: 'latency', header: 'latency=lognormal(150, 0.5, 2000)', object: { latency: { dist: 'lognormal', median: 150, sigma: 0.5, max: 2000 } }, action: { latency: { dist: 'lognormal', median: 150, sigma: 0.5, max: 2000 } }, described: 'latency=lognormal(150,0.5,2000)' },
   { directive: 'latency', header: 'latency=100-300', object: { latency: '100..300' }, action: { latency: { dist: 'uniform', min: 100, max: 300 } }, described: 'latency=100..300' },
   { directive: 'error', header: 'error=rate_limit_exceeded', object: { error: 'RATE_LIMIT_EXCEEDED' }, action: { error: 'RATE_LIMIT_EXCEEDED' }, described: 'error=RATE_LIMIT_EXCEEDED' },
   { directive: 'status', header: 'status=503', object: { status: 503 }, action: { status: 503 }, described: 'status=503' },
@@ -185,6 +187,8 @@ describe('header → describe → header', () => {
     'status=200,malformed',
     'error=INTERNAL_ERROR,malformed,truncate',
     'latency=10..20,status=500,slow=300',
+    'latency=lognormal(200,0.8),status=503',
+    'error=INTERNAL_ERROR,latency=lognormal(50,1.2,900)',
     // the order written does not matter; the description has one canonical order
     'slow=100,truncate,error=FORBIDDEN,latency=5',
   ];

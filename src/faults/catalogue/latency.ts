@@ -1,4 +1,5 @@
-// latency=MS | MIN..MAX | {dist: fixed | uniform | lognormal, …}: wait before processing the request.
+// latency=MS | MIN..MAX | lognormal(MEDIAN,SIGMA[,MAX]) | {dist: fixed | uniform | lognormal, …}:
+// wait before processing the request. Every form a rule is described in parses back.
 import { DirectiveError, type LatencySpec, type RequestDirective } from '../actions.ts';
 import { checkMs, MAX_DELAY_MS, needValue, parseMs } from './values.ts';
 
@@ -15,6 +16,13 @@ export function parseLatency(value: unknown, path: string): LatencySpec {
   if (typeof value === 'string') {
     const range = /^\s*(\d+)\s*(?:\.\.|-)\s*(\d+)\s*$/.exec(value);
     if (range) return uniform(Number(range[1]), Number(range[2]), path);
+    const lognormal = /^\s*lognormal\((.*)\)\s*$/i.exec(value);
+    if (lognormal) {
+      const args = lognormal[1]!.split(',').map((x) => x.trim());
+      const num = (x: string | undefined) => (x === undefined || x === '' || !Number.isFinite(Number(x)) ? x : Number(x));
+      if (args.length < 1 || args.length > 3) throw new DirectiveError(`${path}: expected lognormal(MEDIAN,SIGMA[,MAX]), got ${JSON.stringify(value)}`, path);
+      return parseLatency({ dist: 'lognormal', median: num(args[0]), sigma: num(args[1]), max: num(args[2]) }, path);
+    }
     return { dist: 'fixed', ms: parseMs(value, path) };
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
@@ -51,6 +59,7 @@ export const latency: RequestDirective = {
     const l = a.latency;
     if (!l) return undefined;
     if (l.dist === 'fixed') return `latency=${l.ms}`;
-    return l.dist === 'uniform' ? `latency=${l.min}..${l.max}` : `latency=lognormal(${l.median},${l.sigma})`;
+    if (l.dist === 'uniform') return `latency=${l.min}..${l.max}`;
+    return `latency=lognormal(${l.median},${l.sigma}${l.max !== undefined && l.max !== MAX_DELAY_MS ? `,${l.max}` : ''})`;
   },
 };
