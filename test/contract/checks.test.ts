@@ -48,6 +48,18 @@ describe('response checks', () => {
   });
 });
 
+describe('state checks', () => {
+  it("tenant isolation: what the second key sent must not show; the resource may move on by itself", () => {
+    const getVideo = sk.spec.operation('getVideo');
+    const meta = (created: unknown, sent: unknown): CaseMeta => ({ kind: 'state', step: 'owner-read-after-foreign', resource: 'videos', id: 'v1', label: 't', created, sent });
+    const was = { id: 'v1', status: 'scripting', prompt: 'tides', video_url: null };
+    const moved = { id: 'v1', status: 'completed', prompt: 'tides', video_url: 'http://127.0.0.1/files/v1.mp4?expires=2&signature=ab' };
+    expect(run('tenant_isolation', getVideo, res(200, moved), ctx(sk, meta(was, { prompt: 'hijacked' })))?.status).toBe('passed');
+    expect(run('tenant_isolation', getVideo, res(200, { ...moved, prompt: 'hijacked' }), ctx(sk, meta(was, { prompt: 'hijacked' })))).toMatchObject({ status: 'failed', got: expect.stringContaining('prompt') });
+    expect(run('tenant_isolation', getVideo, res(404, {}), ctx(sk, meta(was, undefined)))?.status).toBe('failed');
+  });
+});
+
 describe('error checks', () => {
   it("each API's envelope, its plain 429, the catalogue and request_id", () => {
     expect(run('error_envelope', undefined, res(404, { error: { code: 'NOT_FOUND', message: 'no' } }), ctx())?.status).toBe('passed');

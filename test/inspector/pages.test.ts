@@ -203,7 +203,7 @@ describe.skipIf(browserSkipReason)(title, { timeout: 60_000 }, () => {
         const rules = (await call(s.url, 'GET', '/__sandbox/faults')).body.data;
         expect(rules.map((r: any) => [r.kind, r.directives])).toEqual([
           ['request', 'error=INTERNAL_ERROR'],
-          ['request', 'latency=lognormal(200,0.8),status=503'],
+          ['request', 'latency=lognormal(200,0.8,5000),status=503'],
           ['pipeline', 'stage=render,fail=RENDER_FAILED'],
           ['webhook', 'webhook=duplicate'],
         ]);

@@ -28,9 +28,10 @@ export async function followLinks(s: Session, r: Resource, created: unknown, id:
   } else if (r.read || r.list || r.update || r.delete) {
     if (r.read) await s.exchange(r.read.target, { method: 'get', path: linkPath(r.read, created), key: second }, meta('foreign-read'));
     if (r.list) await s.exchange(r.list.target, { method: 'get', path: r.list.target.path, query: defaultParameters(s, r.list.target, random).query, key: second }, meta('foreign-list'), { facts: { idPointer: r.idPointer } });
-    if (r.update) await s.exchange(r.update.target, { method: r.update.target.method, path: linkPath(r.update, created), json: aValidBody(s, r.update.target, random), key: second }, meta('foreign-update'));
+    const foreignBody = r.update ? aValidBody(s, r.update.target, random) : undefined;
+    if (r.update) await s.exchange(r.update.target, { method: r.update.target.method, path: linkPath(r.update, created), json: foreignBody, key: second }, meta('foreign-update'));
     if (r.delete) await s.exchange(r.delete.target, { method: 'delete', path: linkPath(r.delete, created), key: second }, meta('foreign-delete'));
-    if (r.read) await s.exchange(r.read.target, { method: 'get', path: linkPath(r.read, created) }, meta('owner-read-after-foreign', { created: ownerView }));
+    if (r.read) await s.exchange(r.read.target, { method: 'get', path: linkPath(r.read, created) }, meta('owner-read-after-foreign', { created: ownerView, sent: foreignBody }));
   }
   if (opts.update && r.update) {
     const body = aValidBody(s, r.update.target, random);
