@@ -168,6 +168,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   };
 
   let server: Server | undefined;
+  let warmTimer: NodeJS.Timeout | undefined;
+  const warming = new AbortController();
+  let closing: Promise<void> | undefined;
   return {
     get app() {
       return expressApp();
@@ -197,16 +200,25 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
           // Compile the remaining validators off the first request's path.
-          setTimeout(() => served.forEach((a) => void a.validators.warm()), 20).unref();
+          warmTimer = setTimeout(() => served.forEach((a) => void a.validators.warm(warming.signal)), 20).unref();
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });
     },
-    async close() {
-      clock.close();
-      await Promise.all(instances.map((i) => i.close?.()));
-      if (server) await new Promise<void>((r) => server!.close(() => r()));
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    // Frees the port, stops every timer, aborts in-flight jobs and waits for their FFmpeg to exit,
+    // then removes the temporary data directory. Open connections are cut, not waited for.
+    close() {
+      closing ??= (async () => {
+        clearTimeout(warmTimer);
+        warming.abort();
+        const stopped = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+        server?.closeAllConnections();
+        clock.close();
+        await Promise.all(instances.map((i) => i.close?.()));
+        await stopped;
+        if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
 }

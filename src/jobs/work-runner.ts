@@ -8,6 +8,8 @@ export interface WorkRun<D> {
   /** settles with the work's outcome, or rejects with its error or a WorkTimeout */
   outcome: Promise<WorkOutcome<D>>;
   abort: AbortController;
+  /** settles when the work itself has finished (after an abort too): its processes are gone */
+  settled: Promise<void>;
   /** sandbox timers of pending sleeps, to cancel when the job is forgotten */
   sleepers: Set<number>;
 }
@@ -58,8 +60,13 @@ export function runWork<D>(
         sleepers.add(id);
       }),
   };
-  const outcome = Promise.race([Promise.resolve().then(() => work(ctx)), timedOut]).finally(() => {
+  const running = Promise.resolve().then(() => work(ctx));
+  const outcome = Promise.race([running, timedOut]).finally(() => {
     if (wall) clearTimeout(wall);
   });
-  return { outcome, abort, sleepers };
+  const settled = running.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { outcome, abort, settled, sleepers };
 }

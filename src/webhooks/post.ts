@@ -13,7 +13,7 @@ export interface PostRequest {
 }
 
 export class WebhookPoster {
-  private readonly inflight = new Set<AbortController>();
+  private readonly inflight = new Map<AbortController, Promise<unknown>>();
 
   constructor(private readonly signer: Signer | undefined) {}
 
@@ -24,7 +24,8 @@ export class WebhookPoster {
       headers[sig.header] = sig.value;
     }
     const controller = new AbortController();
-    this.inflight.add(controller);
+    let done!: () => void;
+    this.inflight.set(controller, new Promise<void>((r) => (done = r)));
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
     const started = Date.now();
     const record: WebhookAttempt = { ...attempt, status: null, ok: false, durationMs: 0 };
@@ -40,14 +41,16 @@ export class WebhookPoster {
     } finally {
       clearTimeout(timer);
       this.inflight.delete(controller);
+      done();
     }
     record.durationMs = Date.now() - started;
     return record;
   }
 
-  /** Abandon every request in flight (sandbox close). */
-  abortAll(): void {
-    for (const c of this.inflight) c.abort();
-    this.inflight.clear();
+  /** Abandon every request in flight (sandbox close); resolves once each has given up. */
+  async abortAll(): Promise<void> {
+    const pending = [...this.inflight.values()];
+    for (const c of this.inflight.keys()) c.abort();
+    await Promise.all(pending);
   }
 }
