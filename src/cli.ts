@@ -1,6 +1,7 @@
 // video-api-sandbox command line: `serve` (default), `lint`.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROL_SPEC, createSandbox, defaultSpecFiles } from './sandbox.ts';
 import { ROOT } from './paths.ts';
@@ -11,6 +12,9 @@ const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
+                          [--ready-file PATH]
+      prints "READY <url>" once listening (--port 0 picks a free port; --ready-file also writes the URL
+      to PATH); SIGTERM or SIGINT stops it (exit code 0)
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
@@ -35,6 +39,7 @@ async function serve(argv: string[]): Promise<void> {
       'admin-token': { type: 'string' },
       fidelity: { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
+      'ready-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,11 +83,38 @@ async function serve(argv: string[]): Promise<void> {
   const sampleKey = `${first.spec.policy.auth.testKeyPattern.source.replace(/^\^/, '').split(/[[(]/)[0]}demo_key_123`;
   lines.push('Try:', `  curl -s -H '${first.spec.policy.auth.header}: ${sampleKey}' ${url}${probe.servedPath}`);
   console.log(lines.join('\n'));
+  const readyFile = values['ready-file'];
+  if (readyFile) writeReadyFile(readyFile, url);
+  // The line scripts wait for (after the banner, so it is the last thing printed before traffic).
+  console.log(`READY ${url}`);
+  let stopping = false;
   const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
+    if (stopping) process.exit(1); // a second signal: stop waiting
+    stopping = true;
+    setTimeout(() => {
+      console.error('video-api-sandbox: shutdown took longer than 5 s; exiting anyway');
+      process.exit(1);
+    }, 5000).unref();
+    void sandbox.close().then(
+      () => {
+        if (readyFile) rmSync(readyFile, { force: true });
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error('video-api-sandbox: shutdown failed:', err);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** Written whole (temporary file, then rename), so a script polling for it never reads half a URL. */
+function writeReadyFile(file: string, url: string): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, `${url}\n`);
+  renameSync(partial, file);
 }
 
 function lint(argv: string[]): number {

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { apiModules } from './apis/index.ts';
 import { createReset } from './compose/reset.ts';
@@ -60,8 +60,11 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
-  /** the sandbox as an express app, to mount inside another express server (loaded on first use) */
-  readonly app: Express;
+  /**
+   * the sandbox as an express app, to mount inside another express server (`outer.use(sandbox.app)`;
+   * loaded on first use). Declared as a plain request listener so the package's types need no @types/express.
+   */
+  readonly app: RequestListener;
   /** the served APIs' runtimes (the control API's is `control`) */
   apis: ApiRuntime[];
   control?: ApiRuntime;
