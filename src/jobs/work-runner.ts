@@ -49,15 +49,21 @@ export function runWork<D>(
     progress: (p) => {
       if (options.isCurrent() && Number.isFinite(p)) job.progress = Math.max(job.progress, Math.min(99, Math.max(0, Math.round(p))));
     },
+    // Ends early when the work is aborted (reset, close): the work then sees ctx.signal aborted.
     sleep: (ms) =>
       new Promise<void>((resolve) => {
+        if (abort.signal.aborted) return resolve();
         disarm();
-        const id = options.clock.setTimeout(() => {
+        const wake = () => {
+          options.clock.clearTimeout(id);
           sleepers.delete(id);
+          abort.signal.removeEventListener('abort', wake);
           if (!abort.signal.aborted) arm();
           resolve();
-        }, ms);
+        };
+        const id = options.clock.setTimeout(wake, ms);
         sleepers.add(id);
+        abort.signal.addEventListener('abort', wake, { once: true });
       }),
   };
   const running = Promise.resolve().then(() => work(ctx));

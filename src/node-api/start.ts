@@ -16,7 +16,7 @@ export interface StartSandboxOptions<A extends string = string> extends Omit<San
   /** serve only these API ids (default: every API spec shipped) */
   apis?: readonly A[];
   /** 'real' (default), 'manual' (stands still until advanced), 'scaled' (10× faster), or { mode, scale } */
-  clock?: ClockMode | { mode: ClockMode; scale?: number };
+  clock?: ClockMode | { mode?: ClockMode; scale?: number };
   /** default 0: an ephemeral port */
   port?: number;
   /** default 127.0.0.1 (another address needs adminToken) */
@@ -44,7 +44,7 @@ export interface ConnectedSandbox extends ControlClient {
 
 function clockOption(clock: StartSandboxOptions['clock']): SandboxOptions['clock'] {
   if (clock === undefined) return undefined;
-  const { mode, scale } = typeof clock === 'string' ? { mode: clock, scale: undefined } : clock;
+  const { mode = 'real', scale } = typeof clock === 'string' ? { mode: clock, scale: undefined } : clock;
   return { mode, scale: mode === 'scaled' ? (scale ?? DEFAULT_CLOCK_SCALE) : scale };
 }
 
