@@ -71,6 +71,8 @@ export interface Sandbox {
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
+  /** where the APIs write their files (a fresh temporary directory unless options.dataDir; removed on close) */
+  readonly dataDir: string;
   /** subscribe to finished requests (the request log is one consumer); returns an unsubscribe function */
   onResponse(listener: (record: ResponseRecord) => void): () => void;
   /** the control API's reset, for programs that embed the sandbox */
@@ -183,6 +185,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     faults,
     requests,
+    dataDir,
     onResponse(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
