@@ -84,9 +84,7 @@ async function serve(argv: string[]): Promise<void> {
   lines.push('Try:', `  curl -s -H '${first.spec.policy.auth.header}: ${sampleKey}' ${url}${probe.servedPath}`);
   console.log(lines.join('\n'));
   const readyFile = values['ready-file'];
-  if (readyFile) writeReadyFile(readyFile, url);
-  // The line scripts wait for (after the banner, so it is the last thing printed before traffic).
-  console.log(`READY ${url}`);
+  // Handlers first: a script may send SIGTERM the moment it reads READY.
   let stopping = false;
   const stop = () => {
     if (stopping) process.exit(1); // a second signal: stop waiting
@@ -108,6 +106,9 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (readyFile) writeReadyFile(readyFile, url);
+  // The line scripts wait for (after the banner, so it is the last thing printed before traffic).
+  console.log(`READY ${url}`);
 }
 
 /** Written whole (temporary file, then rename), so a script polling for it never reads half a URL. */
