@@ -11,6 +11,7 @@ import { apiModules } from './apis/index.ts';
 import { createReset } from './compose/reset.ts';
 import { apiRuntime, controlRuntime } from './compose/runtimes.ts';
 import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures } from './compose/specs.ts';
+import { sharedSpec } from './compose/spec-cache.ts';
 import { createControlApi } from './control/index.ts';
 import type { ResetResult, ResetScope, SandboxContext } from './control/context.ts';
 import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './control/request-log.ts';
@@ -24,7 +25,6 @@ import { Router } from './engine/router.ts';
 import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
 import { createFilesHandler, type FileRoot } from './engine/transport/files.ts';
 import { FaultEngine } from './faults/engine.ts';
-import { loadSpec } from './openapi/load.ts';
 
 export { defaultSpecFiles, CONTROL_SPEC };
 
@@ -57,6 +57,8 @@ export interface SandboxOptions {
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
   modules?: Record<string, ApiModule>;
+  /** compile every operation's validators in the background once listening (default true; startSandbox: false, each compiles on first use) */
+  warmValidators?: boolean;
 }
 
 export interface Sandbox {
@@ -130,7 +132,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     startedAt: Date.now(),
   };
   const withControl = options.controlApi !== false;
-  const controlSpec = withControl ? loadSpec(CONTROL_SPEC) : undefined;
+  const controlSpec = withControl ? sharedSpec(CONTROL_SPEC) : undefined;
   const control = controlSpec ? controlRuntime(controlSpec, clock, createControlApi(controlSpec, context)) : undefined;
 
   const served = control ? [...apis, control] : apis;
@@ -206,7 +208,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
           // Compile the remaining validators off the first request's path.
-          warmTimer = setTimeout(() => served.forEach((a) => void a.validators.warm(warming.signal)), 20).unref();
+          if (options.warmValidators !== false) warmTimer = setTimeout(() => served.forEach((a) => void a.validators.warm(warming.signal)), 20).unref();
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });
