@@ -1,4 +1,4 @@
-// video-api-sandbox command line: `serve` (default), `lint`.
+// video-api-sandbox command line: `serve` (default), `lint`, `contract`.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,10 +12,11 @@ const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
-                          [--ready-file PATH]
+                          [--timing fast|realistic] [--ready-file PATH]
       prints "READY <url>" once listening (--port 0 picks a free port; --ready-file also writes the URL
       to PATH); SIGTERM or SIGINT stops it (exit code 0)
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
+  video-api-sandbox contract --api NAME --base-url URL --key KEY …   check an implementation against the spec (contract --help)
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
 
@@ -40,6 +41,7 @@ async function serve(argv: string[]): Promise<void> {
       fidelity: { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
       'ready-file': { type: 'string' },
+      timing: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +69,7 @@ async function serve(argv: string[]): Promise<void> {
     seed,
     adminToken,
     media: { fidelity: fidelityOf(values.fidelity), allowHosts: values['allow-host'] },
+    timing: values.timing,
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];
@@ -77,6 +80,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (sandbox.control) {
     lines.push(`  control API  ${url}${sandbox.control.prefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+    lines.push(`  inspector    ${url}${sandbox.control.prefix}/ui/  (watch and steer the sandbox in a browser)`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
@@ -132,6 +136,9 @@ async function main(): Promise<void> {
       return serve(rest);
     case 'lint':
       process.exitCode = lint(rest);
+      return;
+    case 'contract':
+      process.exitCode = await (await import('./contract/cli.ts')).contractCommand(rest);
       return;
     case '-h':
     case '--help':

@@ -52,6 +52,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sandbox/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the accounts of every served API (newest first)
+         * @description Every account the sandbox knows: the fixtures and every key used (or PATCHed) since the
+         *     last reset, newest first (fixtures, created together, by key). `total` counts them all;
+         *     `data` holds the first `limit`.
+         */
+        get: operations["listAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__sandbox/accounts/{key}": {
         parameters: {
             query?: {
@@ -113,6 +135,40 @@ export interface paths {
         get: operations["getAccountLedger"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sandbox/accounts/{key}/tokens": {
+        parameters: {
+            query?: {
+                /** @description The API id (phantomflow, sketchpen); inferred from the key when omitted. */
+                api?: components["parameters"]["ApiQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description An API key of one of the served APIs (ve_test_…, sk_test_…).
+                 * @example ve_test_demo_key_123
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a session token for an account
+         * @description A token the API takes as `Authorization: Bearer <token>` instead of the key, for APIs that
+         *     declare session tokens (`x-sandbox.auth.bearer`, e.g. Sketchpen). It acts as the account
+         *     (limits, credits, scopes) until it expires on the sandbox clock; `scopes` narrows what it
+         *     may do. An expired or made-up token gets the API's token error (Sketchpen: 401
+         *     INVALID_TOKEN). A reset of the account forgets its tokens. An unknown key that matches the
+         *     API's test-key pattern is provisioned first; an API without session tokens is a 400.
+         */
+        post: operations["createSessionToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -254,6 +310,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sandbox/requests/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One logged request with its headers and bodies
+         * @description The request as listed, plus what went over the wire: the request target with its query,
+         *     the request and response headers (in the order sent; credentials other than the API's
+         *     test key masked, like keys in the list), and both bodies — as text when they are text,
+         *     base64 otherwise — kept up to `bodyCap` bytes each (16 KiB by default): `truncated` says
+         *     when a body was longer, `bytes` how long it was. `exchange` is null for requests the log
+         *     recorded without capture.
+         */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__sandbox/jobs": {
         parameters: {
             query?: never;
@@ -286,6 +367,40 @@ export interface paths {
          * @description The API modules' delivery records with every attempt (status, error, time, faults applied), each tagged with its API.
          */
         get: operations["listWebhooks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sandbox/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the sandbox live (server-sent events)
+         * @description A `text/event-stream` that stays open: one event per finished vendor request
+         *     (`request`: the request as `GET /__sandbox/requests` lists it), job transition (`job`:
+         *     `{api, key, id, from, to, at}`, `from` null on creation, `at` on the sandbox clock),
+         *     webhook attempt (`webhook`: `{api, key, id, subject, event, url, status, attempt}`), and
+         *     change made through this API (`fault` `{change: added|deleted|cleared, id?}`, `clock`
+         *     the clock's state, `account` `{change, account}`, `reset` the reset's result). Each
+         *     event's `data` is JSON and carries an `id`.
+         *
+         *     On connecting the stream sends `ready` (`{lastEventId, types, heartbeatSeconds}`); every
+         *     `heartbeat` seconds a `heartbeat` (`{at, now}`: wall and sandbox time). A client that
+         *     reconnects with `Last-Event-ID` (browsers' EventSource does) first gets the events it
+         *     missed, if the sandbox still keeps them (the last 512, kept while someone listens and for
+         *     a minute after), else a `resync` event: reload the lists. A client that reads too slowly
+         *     has its backlog (1 MiB) dropped and is told so with an `overflow` event. At most 32
+         *     streams at once; the stream ends when the sandbox closes.
+         */
+        get: operations["streamEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -416,6 +531,11 @@ export interface components {
                 balanced: boolean;
             };
         };
+        AccountList: {
+            /** @description Accounts known in all (data holds at most `limit`). */
+            total: number;
+            data: components["schemas"]["Account"][];
+        };
         /** @description A number overrides the plan's limit, null makes it unlimited, "plan" returns to the plan's. */
         LimitOverride: number | null | "plan";
         AccountPatch: {
@@ -430,6 +550,25 @@ export interface components {
                 requestsPerMinute?: components["schemas"]["LimitOverride"];
                 concurrentJobs?: components["schemas"]["LimitOverride"];
             };
+        };
+        SessionTokenRequest: {
+            /**
+             * @description Seconds of sandbox time until the token expires.
+             * @default 3600
+             */
+            ttlSeconds?: number;
+            /** @description Grant only these scopes (each must also be the account's); omitted, the account's own. */
+            scopes?: string[];
+        };
+        SessionToken: {
+            api: string;
+            key: string;
+            token: string;
+            tokenType: string;
+            /** Format: date-time */
+            expiresAt: string;
+            expiresIn: number;
+            scopes: string[] | null;
         };
         LedgerEntry: {
             seq: number;
@@ -598,6 +737,39 @@ export interface components {
             total: number;
             data: components["schemas"]["LoggedRequest"][];
         };
+        /** @description Name/value pairs in the order sent. */
+        HeaderPairs: [
+            string,
+            string
+        ][];
+        /** @description Null when there was no body. */
+        CapturedBody: {
+            /** @description Bytes of the whole body. */
+            bytes: number;
+            /** @description Bytes kept (and shown here). */
+            shown: number;
+            /** @description The body was longer than the log keeps. */
+            truncated: boolean;
+            /** @enum {string} */
+            encoding: "utf8" | "base64";
+            text: string;
+        } | null;
+        RequestDetail: components["schemas"]["LoggedRequest"] & {
+            exchange: {
+                /** @description The request target as sent (path and query). */
+                url: string;
+                /** @description Bytes kept of each body. */
+                bodyCap: number;
+                request: {
+                    headers: components["schemas"]["HeaderPairs"];
+                    body: components["schemas"]["CapturedBody"];
+                };
+                response: {
+                    headers: components["schemas"]["HeaderPairs"];
+                    body: components["schemas"]["CapturedBody"];
+                };
+            } | null;
+        };
         JobList: {
             data: components["schemas"]["JobView"][];
         };
@@ -681,6 +853,23 @@ export interface components {
                  *       "error": {
                  *         "code": "UNAUTHORIZED",
                  *         "message": "The control API needs the admin token: send Authorization: Bearer <token> or X-Sandbox-Admin-Token."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Without an admin token, a request from a web page on another origin, or addressed to a host name that is not a loopback name. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "FORBIDDEN",
+                 *         "message": "Cross-origin requests to the control API are refused (Origin https://example.com): use it from the inspector (/__sandbox/ui/), curl or a test client."
                  *       }
                  *     }
                  */
@@ -801,6 +990,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     resetSandbox: {
@@ -837,9 +1027,69 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: {
+                /** @description The API id (phantomflow, sketchpen); inferred from the key when omitted. */
+                api?: components["parameters"]["ApiQuery"];
+                /** @description At most this many items. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accounts, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "total": 1,
+                     *       "data": [
+                     *         {
+                     *           "api": "phantomflow",
+                     *           "key": "ve_test_demo_key_123",
+                     *           "plan": "free",
+                     *           "balance": 995,
+                     *           "revoked": false,
+                     *           "disabled": false,
+                     *           "scopes": [
+                     *             "*"
+                     *           ],
+                     *           "limits": {
+                     *             "requestsPerMinute": 10,
+                     *             "concurrentJobs": 2
+                     *           },
+                     *           "overrides": {},
+                     *           "fixture": false,
+                     *           "createdAt": "2025-01-01T12:00:00.000Z",
+                     *           "ledger": {
+                     *             "entries": 2,
+                     *             "sum": 995,
+                     *             "balanced": true
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccountList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     getAccount: {
@@ -896,6 +1146,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -959,6 +1210,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1020,7 +1272,57 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    createSessionToken: {
+        parameters: {
+            query?: {
+                /** @description The API id (phantomflow, sketchpen); inferred from the key when omitted. */
+                api?: components["parameters"]["ApiQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description An API key of one of the served APIs (ve_test_…, sk_test_…).
+                 * @example ve_test_demo_key_123
+                 */
+                key: components["parameters"]["Key"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SessionTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The token. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "api": "sketchpen",
+                     *       "key": "sk_test_demo_key_123",
+                     *       "token": "sbt_Xq2v9c3Jd0sKp1lMbZ7yWn4aHt6uEoRg",
+                     *       "tokenType": "Bearer",
+                     *       "expiresAt": "2025-01-01T13:00:00.000Z",
+                     *       "expiresIn": 3600,
+                     *       "scopes": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SessionToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     listFaults: {
@@ -1071,6 +1373,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     createFault: {
@@ -1120,6 +1423,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1148,6 +1452,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getFault: {
@@ -1193,6 +1498,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -1220,6 +1526,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };
@@ -1251,6 +1558,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     setClock: {
@@ -1286,6 +1594,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1329,6 +1638,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1346,6 +1656,10 @@ export interface operations {
                 status?: string;
                 /** @description Only requests a fault was applied to. */
                 faulted?: boolean;
+                /** @description Only requests whose path contains this text (`/api/jobs`, `render`). */
+                path?: string;
+                /** @description Only requests logged before this one (its `seq`) — the next page of a newest-first listing. */
+                before?: number;
                 /** @description At most this many items. */
                 limit?: components["parameters"]["Limit"];
             };
@@ -1404,6 +1718,102 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The request's number in the log (`seq` in the list).
+                 * @example 2
+                 */
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request and its exchange. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "seq": 2,
+                     *       "requestId": "req_4f1c2a",
+                     *       "at": "2025-01-01T12:00:01.000Z",
+                     *       "method": "POST",
+                     *       "path": "/api/render",
+                     *       "api": "phantomflow",
+                     *       "control": false,
+                     *       "operationId": "submitRender",
+                     *       "key": "ve_test_demo_key_123",
+                     *       "status": 500,
+                     *       "errorCode": "INTERNAL_ERROR",
+                     *       "latencyMs": 1.4,
+                     *       "faults": [
+                     *         "fault_1: error=INTERNAL_ERROR"
+                     *       ],
+                     *       "exchange": {
+                     *         "url": "/api/render",
+                     *         "bodyCap": 16384,
+                     *         "request": {
+                     *           "headers": [
+                     *             [
+                     *               "Host",
+                     *               "127.0.0.1:4010"
+                     *             ],
+                     *             [
+                     *               "x-api-key",
+                     *               "ve_test_demo_key_123"
+                     *             ],
+                     *             [
+                     *               "Content-Type",
+                     *               "application/json"
+                     *             ]
+                     *           ],
+                     *           "body": {
+                     *             "bytes": 27,
+                     *             "shown": 27,
+                     *             "truncated": false,
+                     *             "encoding": "utf8",
+                     *             "text": "{\"scenes\":[{\"duration\":5}]}"
+                     *           }
+                     *         },
+                     *         "response": {
+                     *           "headers": [
+                     *             [
+                     *               "X-Request-ID",
+                     *               "req_4f1c2a"
+                     *             ],
+                     *             [
+                     *               "Content-Type",
+                     *               "application/json; charset=utf-8"
+                     *             ]
+                     *           ],
+                     *           "body": {
+                     *             "bytes": 79,
+                     *             "shown": 79,
+                     *             "truncated": false,
+                     *             "encoding": "utf8",
+                     *             "text": "{\"error\":{\"code\":\"INTERNAL_ERROR\",\"message\":\"An unexpected server error occurred.\"}}"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     listJobs: {
@@ -1447,6 +1857,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listWebhooks: {
@@ -1507,6 +1918,77 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only these event types, comma-separated (request, job, webhook, fault, clock, account, reset).
+                 * @example request,job
+                 */
+                types?: string;
+                /** @description Seconds between heartbeats. */
+                heartbeat?: number;
+                /** @description As the `Last-Event-ID` header (which wins), for clients that cannot send headers. */
+                lastEventId?: number;
+            };
+            header?: {
+                /** @description The id of the last event the client saw (sent by EventSource on reconnecting). */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream (it does not end until the client or the sandbox closes it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example : video-api-sandbox events
+                     *     retry: 2000
+                     *
+                     *     id: 41
+                     *     event: ready
+                     *     data: {"lastEventId":41,"types":["request","job","webhook","fault","clock","account","reset"],"heartbeatSeconds":15}
+                     *
+                     *     id: 42
+                     *     event: request
+                     *     data: {"seq":7,"requestId":"req_4f1c2a","at":"2025-01-01T12:00:01.000Z","method":"GET","path":"/api/account","api":"phantomflow","control":false,"operationId":"getAccount","key":"ve_test_demo_key_123","status":200,"latencyMs":1.2}
+                     *
+                     *     event: heartbeat
+                     *     data: {"at":"2025-01-01T12:00:15.000Z","now":"2025-01-01T12:00:15.000Z"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Too many streams are open. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "TOO_MANY_STREAMS",
+                     *         "message": "At most 32 event streams are served at once; close one (another inspector tab?) and retry."
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listSpecs: {
@@ -1540,6 +2022,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     getSpec: {
@@ -1587,6 +2070,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
         };
     };

@@ -1,4 +1,4 @@
-// Reproducible installs (decision 009): the lockfile is complete — every platform's optional
+// Reproducible installs (decision 051): the lockfile is complete — every platform's optional
 // binaries (esbuild, rollup, FFmpeg) are in it, so `npm ci` accepts it on any machine — and it is
 // in the one form every machine writes, because the project's .npmrc pins what shapes it.
 import { spawnSync } from 'node:child_process';
