@@ -4,6 +4,7 @@
 export { startSandbox, connectSandbox, DEFAULT_CLOCK_SCALE, type StartSandboxOptions, type RunningSandbox, type ConnectedSandbox } from './node-api/start.ts';
 export type { ControlMethods, ControlClient } from './node-api/control-client.ts';
 export { SandboxControlError } from './node-api/control-error.ts';
+export type { EventStream, EventStreamOptions } from './node-api/event-stream.ts';
 export type * from './node-api/shapes.ts';
 export type { paths as ControlApiPaths, components as ControlApiComponents, operations as ControlApiOperations } from './node-api/control-types.ts';
 export { createSandbox, defaultSpecFiles, type Sandbox, type SandboxOptions } from './sandbox.ts';

@@ -390,7 +390,9 @@ export interface paths {
          *     webhook attempt (`webhook`: `{api, key, id, subject, event, url, status, attempt}`), and
          *     change made through this API (`fault` `{change: added|deleted|cleared, id?}`, `clock`
          *     the clock's state, `account` `{change, account}`, `reset` the reset's result). Each
-         *     event's `data` is JSON and carries an `id`.
+         *     event's `data` is JSON and carries an `id`; the schemas JobEvent, WebhookEvent,
+         *     FaultEvent, AccountEvent, ReadyEvent, HeartbeatEvent, ResyncEvent and OverflowEvent say
+         *     what it holds (request: LoggedRequest, clock: ClockState, reset: ResetResult).
          *
          *     On connecting the stream sends `ready` (`{lastEventId, types, heartbeatSeconds}`); every
          *     `heartbeat` seconds a `heartbeat` (`{at, now}`: wall and sandbox time). A client that
@@ -821,6 +823,75 @@ export interface components {
             faults?: string[];
             /** @description The second request of a duplicate fault. */
             copy?: boolean;
+        };
+        /** @description A job (or video) moved from one state to another (`from` null on creation). */
+        JobEvent: {
+            api: string;
+            key: string;
+            id: string;
+            from: string | null;
+            to: string;
+            /**
+             * Format: date-time
+             * @description Sandbox time of the transition.
+             */
+            at: string;
+        };
+        /** @description One attempt of a webhook delivery ended. */
+        WebhookEvent: {
+            api: string;
+            key: string;
+            /** @description The delivery's id. */
+            id: string;
+            subject: string;
+            event: string | null;
+            url: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed" | "dropped";
+            attempt: components["schemas"]["WebhookAttempt"];
+        };
+        /** @description A fault rule was added (`rule`), deleted (`id`) or all were cleared (`deleted`, how many). */
+        FaultEvent: {
+            /** @enum {string} */
+            change: "added" | "deleted" | "cleared";
+            id?: string;
+            rule?: components["schemas"]["FaultRule"];
+            deleted?: number;
+        };
+        /** @description An account was changed through PATCH /__sandbox/accounts/{key}. */
+        AccountEvent: {
+            /** @enum {string} */
+            change: "updated";
+            account: components["schemas"]["Account"];
+        };
+        /** @description The first event of every stream. */
+        ReadyEvent: {
+            lastEventId: number;
+            types: string[];
+            heartbeatSeconds: number;
+        };
+        HeartbeatEvent: {
+            /**
+             * Format: date-time
+             * @description Wall time.
+             */
+            at: string;
+            /**
+             * Format: date-time
+             * @description Sandbox time.
+             */
+            now: string;
+        };
+        /** @description The events since Last-Event-ID are no longer kept; reload the lists. */
+        ResyncEvent: {
+            lastEventId: number;
+            oldestKept: number | null;
+            message: string;
+        };
+        /** @description This stream fell behind and its backlog was dropped; reload the lists. */
+        OverflowEvent: {
+            dropped: number;
+            message: string;
         };
     };
     responses: {

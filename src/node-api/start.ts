@@ -74,6 +74,8 @@ export async function startSandbox<const A extends string = string>(options: Sta
     requests: control.requests,
     jobs: control.jobs,
     webhooks: control.webhooks,
+    events: control.events,
+    specs: control.specs,
     // The control API's own reset handler, called in process (so it can be synchronous): the same
     // checks, the same result, the same errors as POST /__sandbox/reset.
     reset(scope = {}) {

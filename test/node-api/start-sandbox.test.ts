@@ -1,10 +1,24 @@
 // The package's Node API as a test suite uses it: startSandbox() in process, the control methods
 // over the real control API (same shapes, typed errors), the synchronous reset, connectSandbox()
 // for a sandbox started elsewhere, and instances that share nothing.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import yaml from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectSandbox, SandboxControlError, startSandbox, type RunningSandbox, type StartSandboxOptions } from '../../src/index.ts';
+import { connectSandbox, SandboxControlError, startSandbox, type RunningSandbox, type SandboxEvent, type StartSandboxOptions } from '../../src/index.ts';
+import { CONTROL_SPEC } from '../../src/sandbox.ts';
 import { call } from '../support/http.ts';
+
+/** A schema of the control spec's components, checked with the spec's own definitions. */
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+const controlSchemas = (() => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'control', ...(yaml.load(readFileSync(CONTROL_SPEC, 'utf8')) as object) });
+  return (name: string) => ajv.getSchema(`control#/components/schemas/${name}`)!;
+})();
 
 const open: RunningSandbox<string>[] = [];
 afterEach(async () => {
@@ -161,6 +175,74 @@ describe('startSandbox', () => {
     } finally {
       await new Promise((r) => receiver.close(r));
     }
+  });
+
+  it('accounts list, session tokens, request detail and specs: the control API’s bodies, and the token works as Bearer', async () => {
+    const sb = await start({ clock: 'manual' });
+    const k = key('inspect');
+    await sb.accounts.update(k, { balance: 12 });
+    const listed = await sb.accounts.list({ api: 'phantomflow' });
+    expect(listed).toEqual((await call(sb.url, 'GET', '/__sandbox/accounts?api=phantomflow')).body);
+    expect(listed.data.map((a) => a.key)).toContain(k);
+
+    const sp = `sk_test_nodeapi_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const token = await sb.accounts.sessionToken(sp, { ttlSeconds: 60 });
+    expect(token).toMatchObject({ api: 'sketchpen', key: sp, tokenType: 'Bearer', expiresIn: 60, scopes: null });
+    const bearer = { Authorization: `Bearer ${token.token}` };
+    expect((await call(sb.urls.sketchpen!, 'GET', '/videos', { headers: bearer })).status).toBe(200);
+    await sb.clock.advance(60);
+    expect((await call(sb.urls.sketchpen!, 'GET', '/videos', { headers: bearer })).body.error.code).toBe('INVALID_TOKEN');
+    // An API without session tokens refuses, typed.
+    await expect(sb.accounts.sessionToken(k)).rejects.toMatchObject({ status: 400, endpoint: `POST /__sandbox/accounts/${k}/tokens` });
+
+    const seq = (await sb.requests.list({ key: sp })).data.at(-1)!.seq;
+    const detail = await sb.requests.get(seq);
+    expect(detail).toEqual((await call(sb.url, 'GET', `/__sandbox/requests/${seq}`)).body);
+    expect(detail.exchange?.url).toBe('/api/v1/videos');
+    await expect(sb.requests.get(999_999)).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
+
+    const specs = await sb.specs.list();
+    expect(specs.data.map((d) => d.id).sort()).toEqual(['phantomflow', 'sandbox-admin', 'sketchpen']);
+    const doc = await sb.specs.get('sketchpen');
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.servers?.[0]?.url).toBe(sb.urls.sketchpen);
+  });
+
+  it('events: a stream connected before the test acts sees its job, request, fault and reset events, each as the spec describes it', async () => {
+    const sb = await start({ apis: ['phantomflow'], clock: 'manual', jobs: { queueDelayMs: 0 } });
+    const events = await sb.events.stream({ types: ['job', 'request', 'fault', 'reset'] });
+    expect(events.lastEventId).toBeGreaterThanOrEqual(0);
+    const k = key('events');
+    await sb.faults.use({ match: { key: k }, action: { latency: 1 } });
+    const accepted = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': k }, body: script });
+    expect(accepted.status).toBe(202);
+    const seen: SandboxEvent[] = [];
+    const saw = (e: SandboxEvent) => (seen.push(e), true);
+    const done = await events.next((e): e is Extract<SandboxEvent, { type: 'job' }> => saw(e) && e.type === 'job' && e.data.id === accepted.body.job_id && e.data.to === 'completed', { timeoutMs: 30_000 });
+    expect(done.data).toMatchObject({ api: 'phantomflow', key: k, from: 'rendering', to: 'completed' });
+    sb.reset();
+    await events.next((e) => saw(e) && e.type === 'reset');
+    events.close();
+    for await (const e of events) seen.push(e); // what was queued before close, then the end
+    expect(new Set(seen.map((e) => e.type))).toEqual(new Set(['fault', 'request', 'job', 'reset']));
+    expect(seen.filter((e) => e.type === 'job').map((e) => e.data.to)).toEqual(['queued', 'rendering', 'completed']);
+    // Everything received, checked against the schema the control spec gives its type.
+    const schemaOf: Record<string, string> = { job: 'JobEvent', request: 'LoggedRequest', fault: 'FaultEvent', reset: 'ResetResult', heartbeat: 'HeartbeatEvent' };
+    for (const e of seen) {
+      const check = controlSchemas(schemaOf[e.type]!);
+      expect(check(e.data), `${e.type}: ${JSON.stringify(check.errors)}`).toBe(true);
+    }
+    await expect(events.next(undefined, { timeoutMs: 100 })).rejects.toThrow(/ended/);
+
+    // A stream still open when the sandbox closes ends with it.
+    const open = await sb.events.stream();
+    const ended = (async () => {
+      for await (const _ of open) void _;
+      return 'ended';
+    })();
+    await sb.close();
+    await expect(ended).resolves.toBe('ended');
+    await expect(sb.events.stream({ types: ['nope' as never] })).rejects.toThrow();
   });
 
   it('connectSandbox() drives a sandbox started elsewhere, by URL or from VIDEO_API_SANDBOX_URL', async () => {
