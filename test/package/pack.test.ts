@@ -2,8 +2,9 @@
 // from the npm registry only (skipped, saying why, when the registry is unreachable). There: the
 // install holds no dev tooling (its size is measured and printed), startSandbox() is imported by
 // the package's name in a real vitest run (with the vitest globalSetup) and a real jest run
-// (CommonJS), the CLI serves through npx and stops by PID, `contract --help` works when the
-// command exists, and a .ts file using the API type-checks with tsc --noEmit.
+// (CommonJS), the CLI serves through npx (with the inspector's page) and stops by PID, the
+// contract command checks that served sandbox, and a .ts file using the API type-checks with
+// tsc --noEmit.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -14,7 +15,7 @@ import { ROOT } from '../../src/paths.ts';
 
 const JEST = 'jest@30.5.2';
 /** Development tools that must not come with the package. */
-const DEV_TOOLS = ['typescript', 'tsx', 'esbuild', 'vitest', 'vite', 'rollup', '@stoplight/spectral-cli', '@stoplight/prism-cli', 'openapi-typescript', 'openapi-fetch', 'autocannon', 'supertest', '@types/express', '@types/js-yaml', '@types/supertest'];
+const DEV_TOOLS = ['typescript', 'tsx', 'esbuild', 'vitest', 'vite', 'rollup', '@stoplight/spectral-cli', '@stoplight/prism-cli', 'openapi-typescript', 'openapi-fetch', 'playwright-core', 'autocannon', 'supertest', '@types/express', '@types/js-yaml', '@types/supertest'];
 
 const work = mkdtempSync(join(tmpdir(), 'vas-pack-'));
 const project = join(work, 'project');
@@ -94,13 +95,17 @@ beforeAll(async () => {
   expect(jest.code, show(jest)).toBe(0);
 }, 1_800_000);
 
-it('packs the bundle, declarations, specs and fixtures, and no source tree', async (ctx) => {
+const INSPECTOR_FILES = ['src/control/ui/index.html', 'src/control/ui/app.js', 'src/control/ui/style.css'];
+
+it('packs the bundle, declarations, specs, fixtures and the inspector’s page, and no source tree', async (ctx) => {
   if (skipped) return ctx.skip(skipped);
   const files = (await run('tar', ['-tzf', tarball], work)).stdout.split('\n').filter(Boolean);
-  for (const f of ['dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/testing.js', 'dist/types/index.d.ts', 'dist/types/testing/index.d.ts', 'bin/video-api-sandbox.js', 'openapi/sandbox-admin.yaml', 'openapi/phantomflow.yaml', 'fixtures/accounts.json', 'README.md', 'LICENSE', 'package.json']) {
+  for (const f of ['dist/cli.js', 'dist/index.js', 'dist/index.cjs', 'dist/testing.js', 'dist/types/index.d.ts', 'dist/types/testing/index.d.ts', 'bin/video-api-sandbox.js', 'openapi/sandbox-admin.yaml', 'openapi/phantomflow.yaml', 'openapi/sketchpen.yaml', 'fixtures/accounts.json', ...INSPECTOR_FILES, 'README.md', 'LICENSE', 'package.json']) {
     expect(files, f).toContain(`package/${f}`);
   }
-  expect(files.filter((f) => /^package\/(src|test|bench|node_modules|docs)\//.test(f) || f.endsWith('.npmrc'))).toEqual([]);
+  // Of src/, only the inspector's three static files (served as they are).
+  const stray = files.filter((f) => /^package\/(src|test|bench|node_modules|docs|contract-tests)\//.test(f) || f.endsWith('.npmrc'));
+  expect(stray.filter((f) => !INSPECTOR_FILES.includes(f.slice('package/'.length)))).toEqual([]);
   const pkg = JSON.parse(readFileSync(join(project, 'node_modules/video-api-sandbox/package.json'), 'utf8'));
   expect(pkg.private).toBeUndefined();
 }, 600_000);
@@ -109,7 +114,10 @@ it('installs with production dependencies only (no dev tooling); size measured',
   if (skipped) return ctx.skip(skipped);
   const modules = join(project, 'node_modules');
   expect(DEV_TOOLS.filter((t) => existsSync(join(modules, t)))).toEqual([]);
-  expect(existsSync(join(modules, 'video-api-sandbox/src'))).toBe(false);
+  // No TypeScript source: of src/ only the inspector's static files come along.
+  const shipped = (await run('find', ['.', '-type', 'f', '-not', '-path', './node_modules/*'], join(modules, 'video-api-sandbox'))).stdout.split('\n').filter(Boolean);
+  expect(shipped.filter((f) => f.startsWith('./src/')).sort()).toEqual(INSPECTOR_FILES.map((f) => `./${f}`).sort());
+  expect(shipped.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   const total = await kib(modules);
   const own = await kib(join(modules, 'video-api-sandbox'));
   const binaries = (await kib(join(modules, '@ffmpeg-installer'))) + (await kib(join(modules, '@ffprobe-installer')));
@@ -207,6 +215,13 @@ it('npx video-api-sandbox serve --port 0 prints READY and answers; Ctrl+C stops 
     expect(health.apis.map((a: { id: string }) => a.id)).toEqual(['phantomflow', 'sketchpen']);
     const render = await fetch(`${url}/api/render/schema`, { headers: { 'x-api-key': 've_test_npx_probe_01' } });
     expect(render.status).toBe(200);
+    // The inspector's page and its files, from the installed package.
+    for (const [path, type] of [['', 'text/html'], ['app.js', 'text/javascript'], ['style.css', 'text/css']] as const) {
+      const page = await fetch(`${url}/__sandbox/ui/${path}`);
+      expect([page.status, page.headers.get('content-type')?.split(';')[0]], path).toEqual([200, type]);
+      const body = await page.text();
+      expect(body, path).toBe(readFileSync(join(ROOT, 'src/control/ui', path || 'index.html'), 'utf8'));
+    }
     process.kill(-s.child.pid!, 'SIGINT');
     // npm exec itself dies of the SIGINT; what matters is that the server stopped and freed its port.
     await s.exited;
@@ -234,15 +249,26 @@ it('the installed bin started in the background with --ready-file stops by its P
   }
 }, 600_000);
 
-it('contract --help works when the build has the contract command', async (ctx) => {
+it('npx video-api-sandbox contract checks a sandbox the installed bin serves: every check passes, JUnit report written', async (ctx) => {
   if (skipped) return ctx.skip(skipped);
   const help = await run(bin, ['--help'], project);
   expect(help.code, show(help)).toBe(0);
-  expect(help.stdout).toMatch(/video-api-sandbox serve/);
-  if (!/video-api-sandbox contract/.test(help.stdout)) return ctx.skip('this build has no contract command yet (--help lists none)');
-  const r = await run(bin, ['contract', '--help'], project);
-  expect(r.code, show(r)).toBe(0);
-  expect(r.stdout).toMatch(/contract/);
+  expect(help.stdout).toMatch(/video-api-sandbox contract/);
+  const s = serve(bin, ['serve', '--port', '0', '--api', 'phantomflow']);
+  try {
+    const url = await s.ready;
+    const junit = join(work, 'contract.xml');
+    const r = await run('npx', ['--no-install', 'video-api-sandbox', 'contract', '--api', 'phantomflow', '--base-url', url, '--key', 've_test_pack_contract_1', '--report', `junit=${junit}`, '--no-color'], project, 300_000);
+    expect(r.code, show(r)).toBe(0);
+    const xml = readFileSync(junit, 'utf8');
+    const cases = Number(/<testsuites[^>]*\btests="(\d+)"/.exec(xml)?.[1]);
+    expect(cases).toBeGreaterThan(50);
+    expect(/<testsuites[^>]*\bfailures="(\d+)"/.exec(xml)?.[1]).toBe('0');
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toEqual([0, null]);
+  } finally {
+    if (s.child.exitCode === null) s.child.kill('SIGKILL');
+  }
 }, 600_000);
 
 it('a .ts file using the API type-checks with tsc --noEmit (strict, NodeNext, no skipLibCheck)', async (ctx) => {
@@ -253,7 +279,7 @@ it('a .ts file using the API type-checks with tsc --noEmit (strict, NodeNext, no
   );
   writeFileSync(
     join(project, 'use.ts'),
-    `import { connectSandbox, SandboxControlError, startSandbox, type FaultRule, type Ledger } from 'video-api-sandbox';
+    `import { connectSandbox, SandboxControlError, startSandbox, type FaultRule, type Ledger, type SandboxEvent } from 'video-api-sandbox';
 import { vitestGlobalSetup, type ProvidedSandbox } from 'video-api-sandbox/testing';
 
 const sb = await startSandbox({ apis: ['phantomflow'], clock: 'manual', seed: 7 });
@@ -268,6 +294,16 @@ try {
 } catch (e) {
   if (e instanceof SandboxControlError) console.log(e.status, e.code, e.message, e.path);
 }
+const listed: number = (await sb.accounts.list({ limit: 5 })).total;
+const token: string = (await sb.accounts.sessionToken('sk_test_demo_key_123', { ttlSeconds: 60 })).token;
+const detail = await sb.requests.get(1);
+const sent: string | undefined = detail.exchange?.url;
+const events = await sb.events.stream({ types: ['job'] });
+const moved = await events.next((e): e is Extract<SandboxEvent, { type: 'job' }> => e.type === 'job' && e.data.to === 'completed', { timeoutMs: 1000 });
+const to: string = moved.data.to;
+events.close();
+// @ts-expect-error not an event type
+await sb.events.stream({ types: ['jobs'] });
 const remote = await connectSandbox(sb.url);
 const remoteReset: Promise<{ faultsRemoved: number }> = remote.reset();
 await sb.close();
@@ -279,7 +315,7 @@ await sb.clock.set('fast');
 await sb.faults.use({ match: {} });
 // @ts-expect-error only the APIs asked for have a URL
 sb.urls.sketchpen.toString();
-console.log(rule.id, advancedMs, kinds, scope, remoteReset);
+console.log(rule.id, advancedMs, kinds, scope, remoteReset, listed, token, sent, to);
 `,
   );
   const r = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], project);
