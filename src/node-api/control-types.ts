@@ -797,7 +797,7 @@ export interface components {
             /** @description The body POSTed (the API's webhook event). */
             payload: unknown;
             /** @enum {string} */
-            status: "pending" | "delivered" | "failed" | "dropped";
+            status: "pending" | "delivered" | "failed" | "dropped" | "cancelled";
             attempts: components["schemas"]["WebhookAttempt"][];
             /** @description Attempts allowed in all (the first plus the retries). */
             maxAttempts: number;
@@ -847,7 +847,7 @@ export interface components {
             event: string | null;
             url: string;
             /** @enum {string} */
-            status: "pending" | "delivered" | "failed" | "dropped";
+            status: "pending" | "delivered" | "failed" | "dropped" | "cancelled";
             attempt: components["schemas"]["WebhookAttempt"];
         };
         /** @description A fault rule was added (`rule`), deleted (`id`) or all were cleared (`deleted`, how many). */

@@ -6,7 +6,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import type { WebhookDelivery } from '../../src/node-api/shapes.ts';
 import { ROOT } from '../../src/paths.ts';
+import type { DeliveryStatus } from '../../src/webhooks/delivery.ts';
+
+// The spec's enums of what the engine reports, held to the engine's own types (tsc fails otherwise).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const deliveryStatuses: Same<DeliveryStatus, WebhookDelivery['status']> = true;
+void deliveryStatuses;
 
 it('control-types.ts is what `npm run gen:control-types` makes of the spec today', () => {
   const dir = mkdtempSync(join(tmpdir(), 'control-types-'));
