@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// The package's command: the bundled CLI (built by `npm install` / `npm run build`), or the
-// TypeScript source through tsx when no bundle has been built.
+// The package's command. Installed from npm, it runs the bundle in dist/ (built when the package is
+// packed) in this very process, so signals reach the server directly and no dev tool is needed. In a
+// source checkout without a bundle it runs src/cli.ts through tsx, forwarding signals to it.
 import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'dist/cli.js');
-const args = existsSync(bundle) ? ['--enable-source-maps', bundle] : ['--import', 'tsx', join(root, 'src/cli.ts')];
-const r = spawnSync(process.execPath, [...args, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+if (existsSync(bundle)) {
+  process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(bundle).href);
+} else {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -1,6 +1,7 @@
 // video-api-sandbox command line: `serve` (default), `lint`, `contract`.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROL_SPEC, createSandbox, defaultSpecFiles } from './sandbox.ts';
 import { ROOT } from './paths.ts';
@@ -11,7 +12,9 @@ const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
-                          [--timing fast|realistic]
+                          [--timing fast|realistic] [--ready-file PATH]
+      prints "READY <url>" once listening (--port 0 picks a free port; --ready-file also writes the URL
+      to PATH); SIGTERM or SIGINT stops it (exit code 0)
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
   video-api-sandbox contract --api NAME --base-url URL --key KEY …   check an implementation against the spec (contract --help)
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
@@ -37,6 +40,7 @@ async function serve(argv: string[]): Promise<void> {
       'admin-token': { type: 'string' },
       fidelity: { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
+      'ready-file': { type: 'string' },
       timing: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -83,11 +87,39 @@ async function serve(argv: string[]): Promise<void> {
   const sampleKey = `${first.spec.policy.auth.testKeyPattern.source.replace(/^\^/, '').split(/[[(]/)[0]}demo_key_123`;
   lines.push('Try:', `  curl -s -H '${first.spec.policy.auth.header}: ${sampleKey}' ${url}${probe.servedPath}`);
   console.log(lines.join('\n'));
+  const readyFile = values['ready-file'];
+  // Handlers first: a script may send SIGTERM the moment it reads READY.
+  let stopping = false;
   const stop = () => {
-    void sandbox.close().then(() => process.exit(0));
+    if (stopping) process.exit(1); // a second signal: stop waiting
+    stopping = true;
+    setTimeout(() => {
+      console.error('video-api-sandbox: shutdown took longer than 5 s; exiting anyway');
+      process.exit(1);
+    }, 5000).unref();
+    void sandbox.close().then(
+      () => {
+        if (readyFile) rmSync(readyFile, { force: true });
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error('video-api-sandbox: shutdown failed:', err);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (readyFile) writeReadyFile(readyFile, url);
+  // The line scripts wait for (after the banner, so it is the last thing printed before traffic).
+  console.log(`READY ${url}`);
+}
+
+/** Written whole (temporary file, then rename), so a script polling for it never reads half a URL. */
+function writeReadyFile(file: string, url: string): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, `${url}\n`);
+  renameSync(partial, file);
 }
 
 function lint(argv: string[]): number {

@@ -6,12 +6,13 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { apiModules } from './apis/index.ts';
 import { createReset } from './compose/reset.ts';
 import { apiRuntime, controlRuntime } from './compose/runtimes.ts';
 import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures } from './compose/specs.ts';
+import { sharedSpec } from './compose/spec-cache.ts';
 import { captureExchange, CapturingRequest, CapturingResponse, DEFAULT_BODY_CAP } from './control/capture.ts';
 import { EventBus, type EventBusOptions } from './control/events.ts';
 import { createControlApi } from './control/index.ts';
@@ -28,7 +29,6 @@ import { Router } from './engine/router.ts';
 import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
 import { createFilesHandler, type FileRoot } from './engine/transport/files.ts';
 import { FaultEngine } from './faults/engine.ts';
-import { loadSpec } from './openapi/load.ts';
 
 export { defaultSpecFiles, CONTROL_SPEC };
 
@@ -67,17 +67,24 @@ export interface SandboxOptions {
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
   modules?: Record<string, ApiModule>;
+  /** compile every operation's validators in the background once listening (default true; startSandbox: false, each compiles on first use) */
+  warmValidators?: boolean;
 }
 
 export interface Sandbox {
-  /** the sandbox as an express app, to mount inside another express server (loaded on first use) */
-  readonly app: Express;
+  /**
+   * the sandbox as an express app, to mount inside another express server (`outer.use(sandbox.app)`;
+   * loaded on first use). Declared as a plain request listener so the package's types need no @types/express.
+   */
+  readonly app: RequestListener;
   /** the served APIs' runtimes (the control API's is `control`) */
   apis: ApiRuntime[];
   control?: ApiRuntime;
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
+  /** where the APIs write their files (a fresh temporary directory unless options.dataDir; removed on close) */
+  readonly dataDir: string;
   /** the control API's event stream (the inspector's live updates) */
   events: EventBus;
   /** subscribe to finished requests (the request log is one consumer); returns an unsubscribe function */
@@ -151,7 +158,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     startedAt: Date.now(),
   };
   const withControl = options.controlApi !== false;
-  const controlSpec = withControl ? loadSpec(CONTROL_SPEC) : undefined;
+  const controlSpec = withControl ? sharedSpec(CONTROL_SPEC) : undefined;
   const control = controlSpec ? controlRuntime(controlSpec, clock, createControlApi(controlSpec, context)) : undefined;
 
   const served = control ? [...apis, control] : apis;
@@ -198,6 +205,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   };
 
   let server: Server | undefined;
+  let warmTimer: NodeJS.Timeout | undefined;
+  const warming = new AbortController();
+  let closing: Promise<void> | undefined;
   return {
     get app() {
       return expressApp();
@@ -207,6 +217,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     faults,
     requests,
+    dataDir,
     events,
     onResponse(listener) {
       listeners.add(listener);
@@ -229,18 +240,28 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
           // Compile the remaining validators off the first request's path.
-          setTimeout(() => served.forEach((a) => void a.validators.warm()), 20).unref();
+          if (options.warmValidators !== false) warmTimer = setTimeout(() => served.forEach((a) => void a.validators.warm(warming.signal)), 20).unref();
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });
     },
-    async close() {
-      // Event streams never end by themselves: end them, or server.close() would wait forever.
-      events.close();
-      clock.close();
-      await Promise.all(instances.map((i) => i.close?.()));
-      if (server) await new Promise<void>((r) => server!.close(() => r()));
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    // Frees the port, ends the event streams, stops every timer, aborts in-flight jobs and waits for
+    // their FFmpeg and speech children to exit, then removes the temporary data directory. Open
+    // connections are cut, not waited for.
+    close() {
+      closing ??= (async () => {
+        clearTimeout(warmTimer);
+        warming.abort();
+        // Event streams never end by themselves: end them, or server.close() would wait forever.
+        events.close();
+        const stopped = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+        server?.closeAllConnections();
+        clock.close();
+        await Promise.all(instances.map((i) => i.close?.()));
+        await stopped;
+        if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
 }

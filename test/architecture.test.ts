@@ -24,12 +24,14 @@ const MAY_IMPORT: Record<string, string[]> = {
   apis: ['core', 'openapi', 'tenancy', 'faults', 'engine', 'jobs', 'webhooks', 'media', 'paths.ts'],
   compose: ['core', 'openapi', 'tenancy', 'faults', 'engine', 'control', 'paths.ts'],
   'sandbox.ts': ['core', 'openapi', 'tenancy', 'faults', 'engine', 'control', 'compose', 'apis', 'paths.ts'],
+  'node-api': ['core', 'engine', 'sandbox.ts'],
+  testing: ['node-api'],
   'index.ts': ['*'],
   'cli.ts': ['*'],
 };
 
 /** Folders that make up the generic engine: no API is named in their code. */
-const GENERIC = ['core', 'openapi', 'tenancy', 'faults', 'engine', 'jobs', 'webhooks', 'media', 'control', 'compose', 'contract'];
+const GENERIC = ['core', 'openapi', 'tenancy', 'faults', 'engine', 'jobs', 'webhooks', 'media', 'control', 'compose', 'contract', 'node-api', 'testing'];
 const API_NAMES = /phantomflow|sketchpen|ve_test|sk_test/i;
 const API_CODES = /\b(RENDER_FAILED|MAX_CONCURRENT_VIDEOS|INSUFFICIENT_CREDITS)\b/;
 

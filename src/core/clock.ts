@@ -29,6 +29,7 @@ export class SandboxClock {
   private timers: Timer[] = []; // sorted by due, then id
   private nextId = 1;
   private wake: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(options: { mode?: ClockMode; scale?: number; start?: number } = {}) {
     if (options.start !== undefined) this.base = options.start;
@@ -97,8 +98,9 @@ export class SandboxClock {
     if (at !== -1) this.timers.splice(at, 1);
   }
 
-  /** Stop the wall-clock wake-up so a process can exit. */
+  /** Stop the wall-clock wake-up for good (sandbox close): timers set afterwards never arm one. */
   close(): void {
+    this.closed = true;
     if (this.wake) clearTimeout(this.wake);
     this.wake = undefined;
   }
@@ -127,7 +129,7 @@ export class SandboxClock {
     if (this.wake) clearTimeout(this.wake);
     this.wake = undefined;
     const next = this.timers[0];
-    if (!next || this.mode === 'manual') return;
+    if (!next || this.mode === 'manual' || this.closed) return;
     const wallDelay = Math.max(0, (next.due - this.now()) / this.scale);
     this.wake = setTimeout(() => this.fireDue(), Math.min(wallDelay, 2 ** 31 - 1));
     this.wake.unref();

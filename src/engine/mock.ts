@@ -21,7 +21,13 @@ export class SpecMocker {
 
   constructor(private readonly spec: ApiSpec) {}
 
-  warm(): Promise<{ prism: ReturnType<PrismModule['createInstance']>; operations: any[] }> {
+  /** Load Prism ahead of the first mocked request. */
+  async warm(): Promise<void> {
+    await this.load();
+  }
+
+  // Private, so Prism's types stay out of the package's declarations.
+  private load(): Promise<{ prism: ReturnType<PrismModule['createInstance']>; operations: any[] }> {
     this.ready ??= (async () => {
       const prismHttp: PrismModule = await import('@stoplight/prism-http');
       // Prism routes by the document's paths; give it the paths as the sandbox serves them.
@@ -43,7 +49,7 @@ export class SpecMocker {
     req: { method: string; path: string; query: Record<string, string | string[]>; headers: Record<string, string>; body: unknown },
     prefer: { code?: number; example?: string; dynamic?: boolean } = {},
   ): Promise<MockResponse> {
-    const { prism, operations } = await this.warm();
+    const { prism, operations } = await this.load();
     const result = await prism.request(
       { method: req.method.toLowerCase() as any, url: { path: req.path, query: req.query }, headers: req.headers, body: req.body },
       operations,

@@ -137,8 +137,11 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
         const pending = stage(ex);
         if (pending) await pending;
         if (ex.answer || ex.breakConnection) break;
+        // The client is gone (or the sandbox closed its connections): nothing is left to answer.
+        if (res.destroyed) return;
       }
     } catch (err) {
+      if (res.destroyed) return;
       ex.answer = errorAnswer(ex, err);
     }
     if (ex.breakConnection) return breakConnection(req, res, ex.breakConnection);

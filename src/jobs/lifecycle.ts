@@ -46,6 +46,8 @@ export class JobEngine<D> {
   private readonly store: JobStore<D>;
   private readonly pending = new Map<string, Pending>();
   private readonly workStats = new Map<string, number>();
+  /** work running now (a render's FFmpeg), awaited by close() after it is aborted */
+  private readonly running = new Set<Promise<void>>();
   private readonly work: Semaphore;
   private readonly workTimeoutMs: number;
 
@@ -155,8 +157,10 @@ export class JobEngine<D> {
     for (const job of this.store.of(owner)) this.forget(job);
   }
 
-  close(): void {
+  /** Forget every job and wait until the work they had started (aborted) has stopped. */
+  async close(): Promise<void> {
     this.reset();
+    await Promise.all([...this.running]);
   }
 
   // ---------------------------------------------------------------- internals
@@ -251,6 +255,9 @@ export class JobEngine<D> {
     run = runWork(job, spec.work!, { clock: this.options.clock, budgetMs: budget, isCurrent: current, work: this.work });
     p.abort = run.abort;
     p.sleepers = run.sleepers;
+    const settled = run.settled;
+    this.running.add(settled);
+    void settled.then(() => this.running.delete(settled));
     const started = Date.now();
     run.outcome
       .then(

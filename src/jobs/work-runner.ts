@@ -9,6 +9,8 @@ export interface WorkRun<D> {
   /** settles with the work's outcome, or rejects with its error or a WorkTimeout */
   outcome: Promise<WorkOutcome<D>>;
   abort: AbortController;
+  /** settles when the work itself has finished (after an abort too): its processes are gone */
+  settled: Promise<void>;
   /** sandbox timers of pending sleeps, to cancel when the job is forgotten */
   sleepers: Set<number>;
 }
@@ -49,15 +51,21 @@ export function runWork<D>(
     progress: (p) => {
       if (options.isCurrent() && Number.isFinite(p)) job.progress = Math.max(job.progress, Math.min(99, Math.max(0, Math.round(p))));
     },
+    // Ends early when the work is aborted (reset, close): the work then sees ctx.signal aborted.
     sleep: (ms) =>
       new Promise<void>((resolve) => {
+        if (abort.signal.aborted) return resolve();
         disarm();
-        const id = options.clock.setTimeout(() => {
+        const wake = () => {
+          options.clock.clearTimeout(id);
           sleepers.delete(id);
+          abort.signal.removeEventListener('abort', wake);
           if (!abort.signal.aborted) arm();
           resolve();
-        }, ms);
+        };
+        const id = options.clock.setTimeout(wake, ms);
         sleepers.add(id);
+        abort.signal.addEventListener('abort', wake, { once: true });
       }),
     acquireSlot: async () => {
       if (release) return;
@@ -81,5 +89,9 @@ export function runWork<D>(
     if (wall) clearTimeout(wall);
     giveBack();
   });
-  return { outcome, abort, sleepers };
+  const settled = running.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { outcome, abort, settled, sleepers };
 }

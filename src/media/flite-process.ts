@@ -74,6 +74,8 @@ export class FliteProcess {
   private nextId = 1;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** children whose pipes are still open (a killed child's go a moment after it exits) */
+  private readonly live = new Set<ChildProcess>();
   /** requests waiting or running (for picking the least busy process) */
   pending = 0;
   /** child processes started so far (restarts included) */
@@ -108,9 +110,23 @@ export class FliteProcess {
     if (this.child && this.pending === 0) hold(this.child, false);
   }
 
+  /** Kills the child and resolves once every child it started has exited and closed its pipes (bounded: 5 s). */
   async close(): Promise<void> {
     this.closed = true;
     this.kill();
+    await Promise.all(
+      [...this.live].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 5000);
+            timer.unref();
+            child.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
   }
 
   private kill(): void {
@@ -130,6 +146,8 @@ export class FliteProcess {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child = child;
+    this.live.add(child);
+    child.once('close', () => this.live.delete(child));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.stderr = (this.stderr + c).slice(-2000)));
     hold(child, true); // until it is ready: the caller is waiting for it
     child.once('exit', () => {

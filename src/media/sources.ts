@@ -19,6 +19,8 @@ export interface SourceOptions {
   maxBytes: number;
   /** when set, remote hosts other than loopback must be listed */
   allowHosts?: string[];
+  /** abandons the download (the job was reset, or the sandbox closed) */
+  signal?: AbortSignal;
 }
 
 export type Resolved = { ok: true; path: string } | { ok: false; message: string };
@@ -44,6 +46,9 @@ function download(url: URL, address: { address: string; family: number }, dest: 
     const req = request(url, {
       method: 'GET',
       timeout: o.timeoutMs,
+      signal: o.signal,
+      // A connection of its own, closed after the answer: nothing pooled outlives the sandbox.
+      agent: false,
       // Pin the connection to the address that was checked (no second DNS answer).
       lookup: ((_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) =>
         opts.all ? cb(null, [address]) : cb(null, address.address, address.family)) as never,

@@ -59,13 +59,18 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
 }
 
 export function loadSpec(file: string): ApiSpec {
-  const where = basename(file);
   let doc: any;
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new SpecError(`${where}: cannot read: ${(err as Error).message}`);
+    throw new SpecError(`${basename(file)}: cannot read: ${(err as Error).message}`);
   }
+  return specFromDocument(doc, file);
+}
+
+/** The checks and derivations of loadSpec() over an already parsed document (a prebuilt copy of `file`). */
+export function specFromDocument(doc: any, file: string): ApiSpec {
+  const where = basename(file);
   if (!doc || typeof doc !== 'object' || !/^3\.1\.\d+$/.test(String(doc.openapi))) {
     throw new SpecError(`${where}: not an OpenAPI 3.1 document`);
   }

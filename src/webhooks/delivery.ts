@@ -94,11 +94,12 @@ export class WebhookDispatcher implements Resettable {
     this.log.reset(key);
   }
 
-  close(): void {
+  /** Stop retries and abandon requests in flight; resolves once they have given up. */
+  close(): Promise<void> {
     this.closed = true;
     this.log.reset();
     this.hold.clear();
-    this.poster.abortAll();
+    return this.poster.abortAll();
   }
 
   // ---------------------------------------------------------------- internals

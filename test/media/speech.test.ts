@@ -148,6 +148,16 @@ describe('narrate', () => {
     }
   });
 
+  it('close() resolves once the children are gone: no process left, not even an unreaped one', async () => {
+    const n = createNarrator({ processes: 2 });
+    await n.warm();
+    const pids = n.stats().pids;
+    expect(pids).toHaveLength(2);
+    await n.close();
+    // /proc/<pid> lasts until the parent has reaped the child: gone means exited and collected.
+    expect(pids.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+  });
+
   it('a one-off narrate() starts and stops its own Flite process', async () => {
     const n = await narrate('One more time.', 'awb');
     expect(n.durationSeconds).toBeGreaterThan(0.5);

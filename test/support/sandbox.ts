@@ -1,17 +1,21 @@
-// Start a real sandbox on an ephemeral loopback port for a test file, and stop it afterwards.
-import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox.ts';
+// Start a real sandbox on an ephemeral loopback port for a test file, and stop it afterwards:
+// the package's own startSandbox(), with every response checked against the spec.
+import { startSandbox as startPublic, type RunningSandbox as PublicSandbox } from '../../src/node-api/start.ts';
+import type { Sandbox, SandboxOptions } from '../../src/sandbox.ts';
 
 export interface RunningSandbox {
   sandbox: Sandbox;
   url: string;
+  /** the public handle (typed control methods, synchronous reset) */
+  handle: PublicSandbox;
   close(): Promise<void>;
 }
 
-export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+export async function startSandbox(options: Omit<SandboxOptions, 'controlApi'> = {}): Promise<RunningSandbox> {
+  const { only, ...rest } = options;
   // Every handler response is checked against the spec in the tests: drift fails loudly.
-  const sandbox = createSandbox({ validateResponses: true, ...options });
-  const { url } = await sandbox.listen(0, '127.0.0.1');
-  return { sandbox, url, close: () => sandbox.close() };
+  const handle = await startPublic({ validateResponses: true, ...rest, apis: only });
+  return { sandbox: handle.sandbox, url: handle.url, handle, close: () => handle.close() };
 }
 
 let counter = 0;

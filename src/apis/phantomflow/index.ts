@@ -85,9 +85,8 @@ export const phantomflow: ApiModule = {
         ...templateHandlers(templates),
         ...accountHandlers(policy, accounts, (key) => jobs.activeCount(key)),
       },
-      close() {
-        jobs.close();
-        webhooks.close();
+      async close() {
+        await Promise.all([jobs.close(), webhooks.close()]);
       },
       views: {
         jobs: (filter) => jobs.list(filter),

@@ -218,8 +218,9 @@ export class RenderJobs {
     this.engine.reset(key);
   }
 
-  close(): void {
-    this.engine.close();
+  /** Stop every job; resolves once their renders (FFmpeg) have exited. */
+  close(): Promise<void> {
+    return this.engine.close();
   }
 
   // ---------------------------------------------------------------- internals

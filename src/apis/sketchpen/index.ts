@@ -89,9 +89,10 @@ export const sketchpen: ApiModule = {
         ...catalogueHandlers({ narrator, dir: files.dir, link: files.link }),
         ...accountHandlers(accounts, (key) => videos.activeCount(key)),
       },
+      // Work aborted and awaited (FFmpeg, drawings), callbacks in flight abandoned, then the
+      // speech children: a narration still running would otherwise restart one.
       async close() {
-        videos.close();
-        dispatcher.close();
+        await Promise.all([videos.close(), dispatcher.close()]);
         await renderer.close();
         await narrator.close();
       },

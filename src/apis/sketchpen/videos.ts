@@ -213,8 +213,8 @@ export class Videos implements Resettable {
     this.engine.reset(key);
   }
 
-  close(): void {
-    this.engine.close();
+  close(): Promise<void> {
+    return this.engine.close();
   }
 
   // ---------------------------------------------------------------- internals

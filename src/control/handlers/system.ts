@@ -5,7 +5,7 @@ import type { ControlScope } from '../scope.ts';
 export function systemHandlers(c: ControlScope): Record<string, Handler> {
   const { sandbox, spec, clock, runtimeOf, runtimeOfKey } = c;
   return {
-    getHealth: () => ({
+    getHealth: ({ baseUrl }) => ({
       status: 200,
       body: {
         status: 'ok',
@@ -14,6 +14,7 @@ export function systemHandlers(c: ControlScope): Record<string, Handler> {
           title: String(a.spec.doc.info?.title ?? ''),
           version: String(a.spec.doc.info?.version ?? ''),
           routePrefix: a.spec.policy.routePrefix,
+          baseUrl: `${baseUrl}${a.spec.mount}`,
           operations: a.spec.operations.length,
         })),
         clock: clock.state(),

@@ -2,7 +2,7 @@
 // window), before anything else can answer. The fault engine plans (header + rules, as data);
 // this stage carries the plan out once: wait, break the connection, or answer with the injected
 // error or documented response. Body damage is left on the exchange for the transport.
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerResponse } from 'node:http';
 import { DirectiveError } from '../../faults/directives.ts';
 import { FAULT_HEADER, type RequestFaultPlan, type RequestFaultQuery } from '../../faults/engine.ts';
 import type { Exchange } from '../exchange.ts';
@@ -29,6 +29,20 @@ export function synthesisContext(ex: Exchange): SynthesisContext {
   };
 }
 
+/** Wait out an injected latency, or less when the response is gone (the client left, or the sandbox closed). */
+function pause(ms: number, res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
 export function faults(planner: RequestFaultPlanner) {
   return async (ex: Exchange): Promise<void> => {
     if (!ex.api.faultable) return;
@@ -51,7 +65,7 @@ export function faults(planner: RequestFaultPlanner) {
     if (!plan) return;
     ex.fault = plan;
     ex.applied.push(...plan.applied);
-    if (plan.latencyMs) await sleep(plan.latencyMs);
+    if (plan.latencyMs) await pause(plan.latencyMs, ex.res);
     if (plan.connection) {
       ex.breakConnection = plan.connection;
       return;

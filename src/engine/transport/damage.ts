@@ -24,7 +24,8 @@ export function breakConnection(req: IncomingMessage, res: ServerResponse, how: 
     req.once('end', close);
     req.once('error', () => socket.destroy());
     req.resume();
-    setTimeout(() => socket.destroy(), 5000).unref();
+    const giveUp = setTimeout(() => socket.destroy(), 5000).unref();
+    socket.once('close', () => clearTimeout(giveUp));
   }
   void res;
 }
@@ -79,13 +80,15 @@ export function sendDamaged(
   const pieces = Math.max(2, Math.min(toSend.length || 2, Math.ceil(slowMs / 100) + 1));
   const size = Math.ceil(toSend.length / pieces) || 0;
   let i = 0;
+  let next: NodeJS.Timeout | undefined;
+  res.once('close', () => clearTimeout(next));
   const step = () => {
     if (res.destroyed) return;
     const chunk = toSend.subarray(i * size, (i + 1) * size);
     if (chunk.length) res.write(chunk);
     i++;
     if (i >= pieces) finish();
-    else setTimeout(step, slowMs / (pieces - 1));
+    else next = setTimeout(step, slowMs / (pieces - 1));
   };
   step();
 }

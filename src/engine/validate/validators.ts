@@ -115,9 +115,10 @@ export class Validators {
   }
 
   /** Compile every operation's validators, one per macrotask so requests are not held up. */
-  async warm(): Promise<void> {
+  async warm(signal?: AbortSignal): Promise<void> {
     for (const op of this.spec.operations) {
       await new Promise((r) => setImmediate(r));
+      if (signal?.aborted) return;
       this.get(op.operationId);
     }
   }

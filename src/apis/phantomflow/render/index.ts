@@ -62,6 +62,7 @@ export function createRenderer(options: RendererOptions): Renderer {
               timeoutMs: options.fetch?.timeoutMs ?? 15_000,
               maxBytes: options.fetch?.maxBytes ?? 100 * 1024 * 1024,
               allowHosts: options.fetch?.allowHosts,
+              signal,
             }));
           }
         }
