@@ -47,6 +47,8 @@ export interface SandboxOptions {
   controlApi?: boolean;
   /** capacity of the request log (ring buffer); default 1000 */
   requestLogSize?: number;
+  /** credit-ledger entries kept per account before the oldest are folded into one; default 1000 */
+  ledgerEntries?: number;
   /** heavy work (renders) running at once across every API; default one per CPU core */
   workConcurrency?: number;
   /** job lifecycle and webhook tuning passed to every API module */
@@ -96,6 +98,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       dataDir,
       settings: options.jobs ?? {},
       media: options.media ?? {},
+      ledgerEntries: options.ledgerEntries,
     });
     instances.push(built.instance);
     return built.runtime;

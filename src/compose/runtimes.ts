@@ -27,6 +27,8 @@ export interface RuntimeServices {
   dataDir: string;
   settings: JobSettings;
   media: MediaSettings;
+  /** credit-ledger entries kept per account (CreditLedger's default when unset) */
+  ledgerEntries?: number;
 }
 
 function exposedHeaders(policy: ApiPolicy): Record<string, string> {
@@ -35,9 +37,9 @@ function exposedHeaders(policy: ApiPolicy): Record<string, string> {
 }
 
 /** The parts every runtime has: routing prefix, tenancy, validators, mocker. */
-function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
+function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[], ledgerEntries?: number) {
   const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
-  const ledger = new CreditLedger(() => clock.now());
+  const ledger = new CreditLedger(() => clock.now(), { maxEntries: ledgerEntries });
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
   return {
     prefix: spec.policy.routePrefix,
@@ -54,7 +56,7 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
 
 /** One API's runtime, its module (if any) created with the engine's services. */
 export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixtures: AccountFixture[], services: RuntimeServices): { runtime: ApiRuntime; instance: ApiInstance } {
-  const parts = base(spec, services.clock, fixtures);
+  const parts = base(spec, services.clock, fixtures, services.ledgerEntries);
   const dir = join(services.dataDir, spec.policy.id);
   mkdirSync(dir, { recursive: true });
   const instance: ApiInstance =

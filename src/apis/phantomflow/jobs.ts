@@ -119,11 +119,14 @@ export class RenderJobs {
 
   /** Accept a validated movie script for `account`: the 202 body. */
   submit(account: Account, script: MovieScriptLike, from: { templateId?: string; baseUrl: string }): Record<string, unknown> {
-    const active = this.engine.active(account.key, this.activeStates);
+    // Counted, not listed: an unlimited account may have 100k jobs queued. The estimate of the
+    // next free slot is only needed at the cap, where the active jobs are at most `cap`.
+    const active = this.engine.activeCount(account.key, this.activeStates);
+    const cap = this.o.accounts.limitsOf(account).concurrentJobs;
     assertCapacity(this.o.policy, {
-      active: active.length,
-      cap: this.o.accounts.limitsOf(account).concurrentJobs,
-      retryAfterSeconds: this.secondsUntilSlot(active),
+      active,
+      cap,
+      retryAfterSeconds: cap !== null && active >= cap ? this.secondsUntilSlot(account.key) : 1,
     });
     const estimate = this.o.billing.estimate(script);
     const id = randomUUID();
@@ -176,7 +179,7 @@ export class RenderJobs {
   }
 
   activeCount(owner: string): number {
-    return this.engine.active(owner, this.activeStates).length;
+    return this.engine.activeCount(owner, this.activeStates);
   }
 
   handlers(): Record<string, Handler> {
@@ -218,15 +221,17 @@ export class RenderJobs {
 
   // ---------------------------------------------------------------- internals
 
-  /** Estimated seconds until one of `active` finishes: its hold plus a typical render. */
-  private secondsUntilSlot(active: Job<RenderJobData>[]): number {
+  /** Estimated seconds until one of the owner's active jobs finishes: its hold plus a typical render. */
+  private secondsUntilSlot(owner: string): number {
     const typical = this.engine.typicalWorkMs('rendering');
-    const etas = active.map((job) => {
+    const now = this.o.clock.now();
+    let soonest = Infinity;
+    for (const job of this.engine.active(owner, this.activeStates)) {
       const render = typical ?? 1000 + totalSeconds(job.data.script) * 200;
-      const elapsed = job.state === 'rendering' ? this.o.clock.now() - (job.enteredAt.rendering ?? this.o.clock.now()) : 0;
-      return this.engine.holdRemaining(job) + Math.max(0, render - elapsed);
-    });
-    return etas.length ? Math.min(...etas) / 1000 : 1;
+      const elapsed = job.state === 'rendering' ? now - (job.enteredAt.rendering ?? now) : 0;
+      soonest = Math.min(soonest, this.engine.holdRemaining(job) + Math.max(0, render - elapsed));
+    }
+    return soonest === Infinity ? 1 : soonest / 1000;
   }
 
   private onTransition(job: Job<RenderJobData>, to: string): void {
