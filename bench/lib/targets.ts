@@ -54,12 +54,12 @@ export function freePort(): Promise<number> {
 }
 
 /** The sandbox of a checkout, started with the command its `npm start` runs, once it answers. */
-export async function startSandbox(build: Build, options: { nodeFlags?: string[]; args?: string[] } = {}): Promise<Server & { startupMs: number }> {
+export async function startSandbox(build: Build, options: { nodeFlags?: string[]; args?: string[]; env?: Record<string, string> } = {}): Promise<Server & { startupMs: number }> {
   const port = await freePort();
   const [node, ...rest] = startCommand(build.root);
   const argv = [node!, ...(options.nodeFlags ?? []), ...rest, '--port', String(port), ...(options.args ?? [])];
   const t0 = performance.now();
-  const server = launch(`sandbox ${build.name}`, port, argv, { cwd: build.root });
+  const server = launch(`sandbox ${build.name}`, port, argv, { cwd: build.root, env: options.env });
   const startupMs = await until200(port, READY, t0);
   return { ...server, startupMs };
 }

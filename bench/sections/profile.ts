@@ -1,8 +1,12 @@
-// Where the time goes: the newest build under load, one scenario at a time, with node --cpu-prof;
-// each profile summarised (self time by place and by function, idle excluded).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// Where the time goes: the newest build under load, one scenario at a time, profiled by V8's
+// sampling profiler during the measured load only (bench/lib/profile-hook.mjs, started and
+// stopped by signal after the warm-up); each profile summarised (self time by place and by
+// function, idle excluded).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT } from '../../src/paths.ts';
 import { load } from '../lib/http-load.ts';
 import { summarise, type ProfileSummary } from '../lib/profile.ts';
 import { stop } from '../lib/servers.ts';
@@ -13,18 +17,23 @@ export async function profile(build: Build, o: { seconds: number; connections: n
   const out: Record<string, ProfileSummary> = {};
   for (const s of SCENARIOS) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
-    const server = await startSandbox(build, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const file = join(dir, 'load.cpuprofile');
+    const server = await startSandbox(build, { nodeFlags: ['--import', join(ROOT, 'bench/lib/profile-hook.mjs')], env: { BENCH_PROFILE_OUT: file } });
     try {
       const req =
         s.id === 'job' ? { method: 'GET', path: await completedJob(server.port), headers: { 'x-api-key': PF_KEY } } : s.id === 'invalid' ? INVALID_RENDER : MOCKED;
-      await load(req, { port: server.port, connections: o.connections, durationMs: 1000 });
+      await load(req, { port: server.port, connections: o.connections, durationMs: 2000 });
+      process.kill(server.pid, 'SIGUSR2');
+      await sleep(100);
       await load(req, { port: server.port, connections: o.connections, durationMs: o.seconds * 1000 });
+      process.kill(server.pid, 'SIGUSR2');
+      for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(50);
+      await sleep(200);
     } finally {
       await stop(server);
     }
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (file) {
-      out[s.id] = summarise(join(dir, file));
+    if (existsSync(file)) {
+      out[s.id] = summarise(file);
       o.log(`profile ${s.id}: ${out[s.id]!.byPlace.slice(0, 5).map((p) => `${p.place} ${p.pct}%`).join(', ')}`);
     }
     rmSync(dir, { recursive: true, force: true });
