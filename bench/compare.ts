@@ -2,7 +2,7 @@
 // scenarios of run.ts against two checkouts (each started as its `npm start` starts it), both
 // running at once, interleaved run by run so machine noise hits both alike. Reports the server's
 // CPU time per request (steady under shared load) and req/s, min / median / max.
-//   BENCH_SECONDS (2) BENCH_ROUNDS (5) BENCH_OUT (compare-latest.md) BENCH_SCENARIOS (job,invalid,mocked)
+//   BENCH_SECONDS (1.5) BENCH_ROUNDS (9) BENCH_OUT (compare-latest.md) BENCH_SCENARIOS (job,invalid,mocked)
 // Traffic goes to 127.0.0.1 only; rounds are bounded; only processes started here are stopped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,8 +15,8 @@ import { INVALID_RENDER, MOCKED, PF_KEY, rotate, startSandbox, type Build } from
 import { machine } from './machine.ts';
 import { completedJob } from './sections/throughput.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const wanted = (process.env.BENCH_SCENARIOS ?? 'job,invalid,mocked').split(',');
 const [beforeRoot, afterRoot = ROOT] = process.argv.slice(2).map((p) => resolve(p));
 if (!beforeRoot) throw new Error('usage: tsx bench/compare.ts <before-root> [after-root]');
@@ -49,10 +49,16 @@ try {
   for (const s of servers) await stop(s.server);
 }
 
+// Each round's after ÷ before CPU, runs of the same round sharing the machine's state: the median
+// of these paired ratios is the steadiest single figure of a change.
+const paired = (id: string) => {
+  const [b, a] = builds.map((x) => samples.get(`${x.name}|${id}`)!);
+  return spread(a!.map((s, i) => s.cpu / b![i]!.cpu), 2);
+};
 const rows = wanted.flatMap((id) =>
   builds.map((b) => {
     const xs = samples.get(`${b.name}|${id}`)!;
-    return `| ${id} | ${b.name} | ${fmt(spread(xs.map((x) => x.rps)))} | ${fmt(spread(xs.map((x) => x.cpu)))} |`;
+    return `| ${id} | ${b.name} | ${fmt(spread(xs.map((x) => x.rps)))} | ${fmt(spread(xs.map((x) => x.cpu)))} | ${b.name === 'after' ? fmt(paired(id), '×') : ''} |`;
   }),
 );
 const m = machine();
@@ -60,8 +66,8 @@ const md = `# Before / after: ${beforeRoot} vs ${afterRoot}
 
 Run ${new Date().toISOString()} on ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ')}. ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario, 10 connections, load generator on the same machine. Figures are min / median / max.
 
-| scenario | build | req/s | server CPU µs per request |
-|---|---|---|---|
+| scenario | build | req/s | server CPU µs per request | after ÷ before CPU, paired by round |
+|---|---|---|---|---|
 ${rows.join('\n')}
 `;
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -3,6 +3,7 @@
 // past `maxEntries`, the oldest half is folded into one `carried` entry holding their sum and the
 // balance after them, so the entries still add up to the balance and the book stays small
 // (100k jobs would otherwise leave 200k entries). Folding is amortised O(1) per entry.
+import { isoTime } from '../core/iso-time.ts';
 import { TenantStore, type Resettable } from '../core/tenant-store.ts';
 import type { Account } from './accounts.ts';
 
@@ -111,6 +112,6 @@ export class CreditLedger implements Resettable {
   }
 
   private entry(kind: LedgerKind, amount: number, balance: number, ref?: string, note?: string): LedgerEntry {
-    return { seq: ++this.seq, at: new Date(this.now()).toISOString(), kind, amount, balance, ...(ref ? { ref } : {}), ...(note ? { note } : {}) };
+    return { seq: ++this.seq, at: isoTime(this.now()), kind, amount, balance, ...(ref ? { ref } : {}), ...(note ? { note } : {}) };
   }
 }

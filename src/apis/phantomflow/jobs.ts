@@ -8,6 +8,7 @@ import type { SandboxClock } from '../../core/clock.ts';
 import type { FaultHooks } from '../../faults/hooks.ts';
 import { decodeCursor, pageOf } from '../../engine/cursor.ts';
 import { ApiError } from '../../core/errors.ts';
+import { isoTime } from '../../core/iso-time.ts';
 import type { Handler } from '../../engine/handler.ts';
 import type { Semaphore } from '../../core/semaphore.ts';
 import type { ViewFilter, ViewRecord } from '../../engine/module.ts';
@@ -59,7 +60,7 @@ export interface RenderJobsOptions {
   historyLimit?: number;
 }
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : isoTime(ms));
 
 export class RenderJobs {
   readonly engine: JobEngine<RenderJobData>;
