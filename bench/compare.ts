@@ -1,6 +1,6 @@
 // `npx tsx bench/compare.ts <before-root> [after-root]`: one change measured — the hot-path
 // scenarios of run.ts against two checkouts (each started as its `npm start` starts it), both
-// running at once, interleaved run by run so machine noise hits both alike. Reports the server's
+// loaded at the same time, run by run, so machine noise hits both alike. Reports the server's
 // CPU time per request (steady under shared load) and req/s, min / median / max.
 //   BENCH_SECONDS (1.5) BENCH_ROUNDS (9) BENCH_OUT (compare-latest.md) BENCH_SCENARIOS (job,invalid,mocked)
 // Traffic goes to 127.0.0.1 only; rounds are bounded; only processes started here are stopped.
@@ -35,14 +35,16 @@ try {
     for (const id of wanted) await load(requests[id]!, { port: server.port, connections: 10, durationMs: 1000 });
     servers.push({ build: b, server, requests });
   }
+  // Both builds are loaded at the same time, so each window of machine noise falls on both.
   for (let round = 0; round < ROUNDS; round++) {
     for (const id of wanted) {
-      for (const { build, server, requests } of rotate(servers, round)) {
+      const runs = rotate(servers, round).map(async ({ build, server, requests }) => {
         const cpu0 = cpuMs(server.pid);
         const r = await load(requests[id]!, { port: server.port, connections: 10, durationMs: SECONDS * 1000 });
         const k = `${build.name}|${id}`;
         samples.set(k, [...(samples.get(k) ?? []), { rps: r.reqPerSec, cpu: ((cpuMs(server.pid) - cpu0) * 1000) / Math.max(1, r.count) }]);
-      }
+      });
+      await Promise.all(runs);
     }
   }
 } finally {
@@ -64,7 +66,7 @@ const rows = wanted.flatMap((id) =>
 const m = machine();
 const md = `# Before / after: ${beforeRoot} vs ${afterRoot}
 
-Run ${new Date().toISOString()} on ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ')}. ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario, 10 connections, load generator on the same machine. Figures are min / median / max.
+Run ${new Date().toISOString()} on ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ')}. ${ROUNDS} rounds of ${SECONDS} s per scenario, both builds loaded at once with 10 connections each, load generator on the same machine. Figures are min / median / max.
 
 | scenario | build | req/s | server CPU µs per request | after ÷ before CPU, paired by round |
 |---|---|---|---|---|
