@@ -27,28 +27,31 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined, poli
 }
 
 export function body(maxBodyOverride: number | undefined) {
-  return async (ex: Exchange): Promise<void> => {
-    const op = ex.op!;
-    if (!op.body) return;
-    const { policy, req } = ex;
-    const validator = ex.api.validators.get(op.operationId);
-    const maxBytes = maxBodyOverride ?? policy.maxBodyBytes;
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, maxBytes);
-    } catch (err) {
-      if (!(err instanceof BodyTooLarge)) throw err;
-      throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: { Connection: 'close' } });
-    }
-    if (validator.expectsJson) {
-      ex.body = parseJsonBody(raw, req.headers['content-type'], policy, op.body.required);
-      if (ex.body !== undefined || op.body.required) validator.body(ex.body);
-      return;
-    }
-    const type = mediaTypeOf(req.headers['content-type']);
-    if (raw.length && !validator.mediaTypes.includes(type)) {
-      throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${validator.mediaTypes.join(' or ')}.`);
-    }
-    ex.body = raw;
-  };
+  // Operations without a body return at once, without a promise to await.
+  return (ex: Exchange): void | Promise<void> => (ex.op!.body ? readValidated(ex, maxBodyOverride) : undefined);
+}
+
+async function readValidated(ex: Exchange, maxBodyOverride: number | undefined): Promise<void> {
+  const op = ex.op!;
+  const body = op.body!;
+  const { policy, req } = ex;
+  const validator = ex.api.validators.get(op.operationId);
+  const maxBytes = maxBodyOverride ?? policy.maxBodyBytes;
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, maxBytes);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) throw err;
+    throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: { Connection: 'close' } });
+  }
+  if (validator.expectsJson) {
+    ex.body = parseJsonBody(raw, req.headers['content-type'], policy, body.required);
+    if (ex.body !== undefined || body.required) validator.body(ex.body);
+    return;
+  }
+  const type = mediaTypeOf(req.headers['content-type']);
+  if (raw.length && !validator.mediaTypes.includes(type)) {
+    throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${validator.mediaTypes.join(' or ')}.`);
+  }
+  ex.body = raw;
 }

@@ -30,7 +30,8 @@ export function synthesisContext(ex: Exchange): SynthesisContext {
 }
 
 export function faults(planner: RequestFaultPlanner) {
-  return async (ex: Exchange): Promise<void> => {
+  // Synchronous unless the plan asks for latency: most requests have no plan at all.
+  return (ex: Exchange): void | Promise<void> => {
     if (!ex.api.faultable) return;
     const raw = ex.req.headers[FAULT_HEADER];
     let plan: RequestFaultPlan | undefined;
@@ -51,19 +52,24 @@ export function faults(planner: RequestFaultPlanner) {
     if (!plan) return;
     ex.fault = plan;
     ex.applied.push(...plan.applied);
-    if (plan.latencyMs) await sleep(plan.latencyMs);
-    if (plan.connection) {
-      ex.breakConnection = plan.connection;
-      return;
-    }
-    const answer = plan.answer;
-    if (!answer) return;
-    const ctx = synthesisContext(ex);
-    if (answer.error) throw injectedError(answer.error, ctx, { status: answer.status, message: answer.message });
-    if (answer.status! >= 400) throw injectedStatus(answer.status!, ctx, answer.message);
-    // A 2xx/3xx status is the operation's documented response for it.
-    const preferred = resolvePreference({ code: answer.status }, ctx);
-    if ('error' in preferred) throw preferred.error;
-    ex.mock = preferred.mock;
+    if (plan.latencyMs) return sleep(plan.latencyMs).then(() => carryOut(ex, plan));
+    carryOut(ex, plan);
   };
+}
+
+/** After the planned wait: break the connection, or answer with the injected error or documented response. */
+function carryOut(ex: Exchange, plan: RequestFaultPlan): void {
+  if (plan.connection) {
+    ex.breakConnection = plan.connection;
+    return;
+  }
+  const answer = plan.answer;
+  if (!answer) return;
+  const ctx = synthesisContext(ex);
+  if (answer.error) throw injectedError(answer.error, ctx, { status: answer.status, message: answer.message });
+  if (answer.status! >= 400) throw injectedStatus(answer.status!, ctx, answer.message);
+  // A 2xx/3xx status is the operation's documented response for it.
+  const preferred = resolvePreference({ code: answer.status }, ctx);
+  if ('error' in preferred) throw preferred.error;
+  ex.mock = preferred.mock;
 }
