@@ -13,6 +13,8 @@ import { limitExceeded } from './rate-limit.ts';
 /** Decides the faults of one request (src/faults/engine.ts). */
 export interface RequestFaultPlanner {
   planRequest(query: RequestFaultQuery): RequestFaultPlan | undefined;
+  /** false when no rule could apply to any request (then only the header can fault one) */
+  hasRequestRules(): boolean;
 }
 
 /** What a made-up error of this request needs to know. */
@@ -34,6 +36,8 @@ export function faults(planner: RequestFaultPlanner) {
   return (ex: Exchange): void | Promise<void> => {
     if (!ex.api.faultable) return;
     const raw = ex.req.headers[FAULT_HEADER];
+    // The common case costs one header lookup: no header and no rule, nothing to plan.
+    if (raw === undefined && !planner.hasRequestRules()) return;
     let plan: RequestFaultPlan | undefined;
     try {
       plan = planner.planRequest({
