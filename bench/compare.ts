@@ -2,7 +2,7 @@
 // scenarios of run.ts against two checkouts (each started as its `npm start` starts it), both
 // loaded at the same time, run by run, so machine noise hits both alike. Reports the server's
 // CPU time per request (steady under shared load) and req/s, min / median / max.
-//   BENCH_SECONDS (1.5) BENCH_ROUNDS (9) BENCH_OUT (compare-latest.md) BENCH_SCENARIOS (job,invalid,mocked)
+//   BENCH_SECONDS (1.5) BENCH_ROUNDS (9) BENCH_OUT (compare-latest.md) BENCH_SCENARIOS (job,invalid,mocked; also prefer)
 // Traffic goes to 127.0.0.1 only; rounds are bounded; only processes started here are stopped.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,7 +31,13 @@ try {
   for (const b of builds) {
     const server = await startSandbox(b);
     const job = await completedJob(server.port);
-    const requests: Record<string, LoadRequest> = { job: { method: 'GET', path: job, headers: { 'x-api-key': PF_KEY } }, invalid: INVALID_RENDER, mocked: MOCKED };
+    const requests: Record<string, LoadRequest> = {
+      job: { method: 'GET', path: job, headers: { 'x-api-key': PF_KEY } },
+      invalid: INVALID_RENDER,
+      mocked: MOCKED,
+      // A selection the cache does not answer: every request goes through Prism.
+      prefer: { ...MOCKED, headers: { ...MOCKED.headers, prefer: 'code=200' } },
+    };
     for (const id of wanted) await load(requests[id]!, { port: server.port, connections: 10, durationMs: 1000 });
     servers.push({ build: b, server, requests });
   }

@@ -22,6 +22,7 @@ import type { ApiInstance, ApiModule, JobSettings, MediaSettings } from './engin
 import { createRequestPath } from './engine/request-path.ts';
 import { Router } from './engine/router.ts';
 import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
+import { PrismWorker } from './engine/prism-worker.ts';
 import { createFilesHandler, type FileRoot } from './engine/transport/files.ts';
 import { FaultEngine } from './faults/engine.ts';
 import { loadSpec } from './openapi/load.ts';
@@ -55,6 +56,11 @@ export interface SandboxOptions {
   jobs?: JobSettings;
   /** how produced media is made (fidelity, allowed source hosts) */
   media?: MediaSettings;
+  /**
+   * once listening, load Prism (in a worker thread) and answer every mocked operation once, so
+   * that their first requests are served from the cache; default true
+   */
+  warmMocks?: boolean;
   /** check every response against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
@@ -87,12 +93,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'video-api-sandbox-'));
   const specs = loadApiSpecs(options.specs, options.only);
   const work = new Semaphore(Math.max(1, options.workConcurrency ?? availableParallelism()));
+  const prism = new PrismWorker();
   const modules = { ...apiModules, ...options.modules };
 
   const instances: ApiInstance[] = [];
   const apis = specs.map((spec) => {
     const built = apiRuntime(spec, modules[spec.policy.id], fixtures[spec.policy.id] ?? [], {
       clock,
+      prism,
       faults,
       work,
       dataDir,
@@ -129,7 +137,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   };
   const withControl = options.controlApi !== false;
   const controlSpec = withControl ? loadSpec(CONTROL_SPEC) : undefined;
-  const control = controlSpec ? controlRuntime(controlSpec, clock, createControlApi(controlSpec, context)) : undefined;
+  const control = controlSpec ? controlRuntime(controlSpec, clock, prism, createControlApi(controlSpec, context)) : undefined;
 
   const served = control ? [...apis, control] : apis;
   const router = new Router(served.map((api) => ({ api, operations: api.spec.operations })));
@@ -199,8 +207,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const addr = s.address();
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          // Compile the remaining validators off the first request's path.
+          // Compile the remaining validators off the first request's path; load Prism beside it
+          // (a worker thread) and answer the mocked operations once.
           setTimeout(() => served.forEach((a) => void a.validators.warm()), 20).unref();
+          if (options.warmMocks !== false) {
+            for (const a of apis) void a.mocker.warm(a.spec.operations.filter((o) => !a.handlers[o.operationId]).map((o) => o.operationId));
+          }
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });
@@ -208,6 +220,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     async close() {
       clock.close();
       await Promise.all(instances.map((i) => i.close?.()));
+      await prism.close();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -8,6 +8,7 @@ import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
 import { SpecMocker } from '../engine/mock.ts';
+import type { PrismWorker } from '../engine/prism-worker.ts';
 import type { ApiRuntime } from '../engine/runtime.ts';
 import { FILES_PREFIX } from '../engine/transport/files.ts';
 import { corsHeaders } from '../engine/transport/respond.ts';
@@ -22,6 +23,8 @@ import type { ApiInstance } from '../engine/module.ts';
 
 export interface RuntimeServices {
   clock: SandboxClock;
+  /** the one Prism worker every runtime's mocker shares */
+  prism: PrismWorker;
   faults: FaultHooks;
   work: Semaphore;
   dataDir: string;
@@ -37,7 +40,7 @@ function exposedHeaders(policy: ApiPolicy): Record<string, string> {
 }
 
 /** The parts every runtime has: routing prefix, tenancy, validators, mocker. */
-function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[], ledgerEntries?: number) {
+function base(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, fixtures: AccountFixture[], ledgerEntries?: number) {
   const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
   const ledger = new CreditLedger(() => clock.now(), { maxEntries: ledgerEntries });
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
@@ -48,7 +51,7 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[], le
     ledger,
     limiter,
     validators: new Validators(spec),
-    mocker: new SpecMocker(spec),
+    mocker: new SpecMocker(spec, prism),
     cors: exposedHeaders(spec.policy),
     stores: [accounts, ledger, limiter] as Resettable[],
   };
@@ -56,7 +59,7 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[], le
 
 /** One API's runtime, its module (if any) created with the engine's services. */
 export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixtures: AccountFixture[], services: RuntimeServices): { runtime: ApiRuntime; instance: ApiInstance } {
-  const parts = base(spec, services.clock, fixtures, services.ledgerEntries);
+  const parts = base(spec, services.clock, services.prism, fixtures, services.ledgerEntries);
   const dir = join(services.dataDir, spec.policy.id);
   mkdirSync(dir, { recursive: true });
   const instance: ApiInstance =
@@ -82,6 +85,6 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
 }
 
 /** The control API's runtime: its own handlers and token guard; never keyed, faulted or logged. */
-export function controlRuntime(spec: ApiSpec, clock: SandboxClock, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
-  return { ...base(spec, clock, []), handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
+export function controlRuntime(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
+  return { ...base(spec, clock, prism, []), handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
 }

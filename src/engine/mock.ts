@@ -1,7 +1,12 @@
 // Answer an operation that has no stateful handler from the spec's own examples and schemas,
-// through Stoplight Prism's HTTP mocker. Prism is loaded lazily (it is heavy) and warmed in the
-// background after start-up, so the first request is not slowed down.
+// through Stoplight Prism's HTTP mocker, which runs in a worker thread (prism-worker.ts).
+// Prism's answer to a plain request (no Prefer, no injected status) depends only on the method,
+// the operation and the Accept header, so it is cached per (method, operation, Accept), frozen:
+// after the first, such a request costs a map lookup instead of a trip through Prism. warm()
+// starts the worker and answers the given operations once, off the request path, so their
+// first requests are already cached.
 import type { ApiSpec } from '../openapi/load.ts';
+import type { PrismRequest, PrismSelection, PrismWorker } from './prism-worker.ts';
 
 export interface MockResponse {
   status: number;
@@ -9,53 +14,79 @@ export interface MockResponse {
   body: unknown;
 }
 
-type PrismModule = typeof import('@stoplight/prism-http');
+export class MockUnavailable extends Error {}
 
-const silentLogger: any = new Proxy(
-  {},
-  { get: (_t, prop) => (prop === 'child' ? () => silentLogger : () => undefined) },
-);
+/** Accept values warmed for every operation: none, curl's and fetch's, and SDKs'. */
+const WARM_ACCEPTS = [undefined, '*/*', 'application/json'];
 
-export class SpecMocker {
-  private ready: Promise<{ prism: ReturnType<PrismModule['createInstance']>; operations: any[] }> | undefined;
-
-  constructor(private readonly spec: ApiSpec) {}
-
-  warm(): Promise<{ prism: ReturnType<PrismModule['createInstance']>; operations: any[] }> {
-    this.ready ??= (async () => {
-      const prismHttp: PrismModule = await import('@stoplight/prism-http');
-      // Prism routes by the document's paths; give it the paths as the sandbox serves them.
-      const doc = structuredClone(this.spec.doc);
-      doc.servers = [{ url: '/' }];
-      doc.paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, v]) => [(this.spec.mount + p).replace(/\/{2,}/g, '/'), v]));
-      const operations = await prismHttp.getHttpOperationsFromSpec(doc);
-      const prism = prismHttp.createInstance(
-        { mock: { dynamic: false }, checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false },
-        { logger: silentLogger },
-      );
-      return { prism, operations };
-    })();
-    return this.ready;
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
   }
-
-  /** The documented response for a request; `code`/`example` select one as Prism's Prefer header does. */
-  async respond(
-    req: { method: string; path: string; query: Record<string, string | string[]>; headers: Record<string, string>; body: unknown },
-    prefer: { code?: number; example?: string; dynamic?: boolean } = {},
-  ): Promise<MockResponse> {
-    const { prism, operations } = await this.warm();
-    const result = await prism.request(
-      { method: req.method.toLowerCase() as any, url: { path: req.path, query: req.query }, headers: req.headers, body: req.body },
-      operations,
-      {
-        mock: { dynamic: prefer.dynamic ?? false, code: prefer.code, exampleKey: prefer.example },
-        checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false,
-      },
-    )();
-    if (result._tag === 'Left') throw new MockUnavailable(result.left.message);
-    const out = result.right.output;
-    return { status: out.statusCode, headers: (out.headers ?? {}) as Record<string, string>, body: out.body };
-  }
+  return value;
 }
 
-export class MockUnavailable extends Error {}
+export class SpecMocker {
+  private readonly cache = new Map<string, MockResponse>();
+  /** a few Accept variants per operation at most: the cache cannot grow with traffic */
+  private readonly maxCached: number;
+  private registered = false;
+
+  constructor(
+    private readonly spec: ApiSpec,
+    private readonly prism: PrismWorker,
+  ) {
+    this.maxCached = Math.max(16, spec.operations.length * 4);
+  }
+
+  /** Answers cached so far (for tests and the benchmark). */
+  get cached(): number {
+    return this.cache.size;
+  }
+
+  /** Start Prism now and answer each of `operationIds` once, so that their first requests hit the cache. */
+  async warm(operationIds: string[]): Promise<void> {
+    if (!operationIds.length) return;
+    this.register();
+    this.prism.start();
+    for (const id of operationIds) {
+      const op = this.spec.operation(id);
+      for (const accept of WARM_ACCEPTS) {
+        try {
+          await this.respond({ method: op.method, path: op.servedPath, query: {}, headers: accept ? { accept } : {}, body: undefined }, {}, id);
+        } catch {
+          // An operation Prism cannot answer says so when it is requested.
+        }
+      }
+    }
+  }
+
+  /**
+   * The documented response for a request; `code`/`example`/`dynamic` select one as Prism's
+   * Prefer header does. `cacheAs` (the operationId) allows a cached answer when nothing is selected.
+   */
+  async respond(req: PrismRequest, prefer: PrismSelection = {}, cacheAs?: string): Promise<MockResponse> {
+    const plain = prefer.code === undefined && prefer.example === undefined && !prefer.dynamic;
+    const accept = req.headers.accept;
+    const key = cacheAs !== undefined && plain ? `${req.method} ${cacheAs} ${Array.isArray(accept) ? accept.join(',') : (accept ?? '')}` : undefined;
+    const hit = key === undefined ? undefined : this.cache.get(key);
+    if (hit) return hit;
+    this.register();
+    const answer = await this.prism.request(this.spec.policy.id, req, prefer);
+    if (!answer.ok) throw new MockUnavailable(answer.message);
+    const out: MockResponse = { status: answer.status, headers: answer.headers, body: answer.body };
+    if (key !== undefined && this.cache.size < this.maxCached) this.cache.set(key, deepFreeze(out));
+    return out;
+  }
+
+  private register(): void {
+    if (this.registered) return;
+    this.registered = true;
+    // Prism routes by the document's paths; give it the paths as the sandbox serves them.
+    const doc = structuredClone(this.spec.doc);
+    doc.servers = [{ url: '/' }];
+    doc.paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, v]) => [(this.spec.mount + p).replace(/\/{2,}/g, '/'), v]));
+    this.prism.register(this.spec.policy.id, doc);
+  }
+}

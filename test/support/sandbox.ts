@@ -8,8 +8,9 @@ export interface RunningSandbox {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  // Every handler response is checked against the spec in the tests: drift fails loudly.
-  const sandbox = createSandbox({ validateResponses: true, ...options });
+  // Every handler response is checked against the spec in the tests: drift fails loudly. Mocks
+  // are not warmed (a Prism worker per test sandbox would only cost CPU); a test that wants it says so.
+  const sandbox = createSandbox({ validateResponses: true, warmMocks: false, ...options });
   const { url } = await sandbox.listen(0, '127.0.0.1');
   return { sandbox, url, close: () => sandbox.close() };
 }

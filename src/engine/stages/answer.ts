@@ -34,9 +34,11 @@ export function answer(ex: Exchange): void | Promise<void> {
 
 async function fromSpec(ex: Exchange): Promise<void> {
   const { api, req } = ex;
+  if (ex.route.kind !== 'match') return;
   let mocked;
   try {
-    mocked = await api.mocker.respond({ method: ex.method, path: ex.path, query: ex.query, headers: req.headers as Record<string, string>, body: ex.body }, ex.mock);
+    // Without a selection, the operation's answer is Prism's plain one: cacheable by operationId.
+    mocked = await api.mocker.respond({ method: ex.method, path: ex.path, query: ex.query, headers: req.headers, body: ex.body }, ex.mock, ex.mock ? undefined : ex.route.op.operationId);
   } catch (err) {
     // A Prefer the spec cannot satisfy (unknown example name, …) is the caller's 400, not our 500.
     if (ex.mock && err instanceof MockUnavailable) throw faultRequestError(ex.policy, `Prefer cannot be satisfied: ${err.message}`);
