@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { apiModules } from './apis/index.ts';
 import { createReset } from './compose/reset.ts';
 import { apiRuntime, controlRuntime } from './compose/runtimes.ts';
-import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures } from './compose/specs.ts';
+import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures, SPEC_CACHE } from './compose/specs.ts';
 import { createControlApi } from './control/index.ts';
 import type { ResetResult, ResetScope, SandboxContext } from './control/context.ts';
 import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './control/request-log.ts';
@@ -136,7 +136,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     startedAt: Date.now(),
   };
   const withControl = options.controlApi !== false;
-  const controlSpec = withControl ? loadSpec(CONTROL_SPEC) : undefined;
+  const controlSpec = withControl ? loadSpec(CONTROL_SPEC, { cache: SPEC_CACHE }) : undefined;
   const control = controlSpec ? controlRuntime(controlSpec, clock, prism, createControlApi(controlSpec, context)) : undefined;
 
   const served = control ? [...apis, control] : apis;
@@ -207,12 +207,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const addr = s.address();
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          // Compile the remaining validators off the first request's path; load Prism beside it
-          // (a worker thread) and answer the mocked operations once.
-          setTimeout(() => served.forEach((a) => void a.validators.warm()), 20).unref();
-          if (options.warmMocks !== false) {
-            for (const a of apis) void a.mocker.warm(a.spec.operations.filter((o) => !a.handlers[o.operationId]).map((o) => o.operationId));
-          }
+          // Off the first request's path — once it is answered, or 250 ms after listen if none
+          // comes — compile the remaining validators, and load Prism (a worker thread) and
+          // answer every mocked operation once.
+          let warmed = false;
+          const warm = () => {
+            if (warmed) return;
+            warmed = true;
+            served.forEach((a) => void a.validators.warm());
+            if (options.warmMocks !== false) {
+              for (const a of apis) void a.mocker.warm(a.spec.operations.filter((o) => !a.handlers[o.operationId]).map((o) => o.operationId));
+            }
+          };
+          setTimeout(warm, 250).unref();
+          s.once('request', (_req: IncomingMessage, res: ServerResponse) => res.once('close', () => setImmediate(warm)));
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });

@@ -2,12 +2,16 @@
 // narrowed by --api; the control API's own spec is kept apart. And the accounts fixture.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FIXTURES_DIR, SPEC_DIR } from '../paths.ts';
+import { FIXTURES_DIR, ROOT, SPEC_DIR } from '../paths.ts';
+import { DocCache } from '../openapi/doc-cache.ts';
 import { loadSpec, type ApiSpec } from '../openapi/load.ts';
 import type { AccountFixture } from '../tenancy/accounts.ts';
 
 /** The control API's own spec (/__sandbox), served whatever else is. */
 export const CONTROL_SPEC = join(SPEC_DIR, 'sandbox-admin.yaml');
+
+/** Parsed specs kept as JSON between starts (keyed by the YAML's content; see doc-cache.ts). */
+export const SPEC_CACHE = new DocCache(join(ROOT, 'node_modules/.cache/video-api-sandbox/specs'));
 
 export function defaultSpecFiles(dir = SPEC_DIR): string[] {
   return readdirSync(dir)
@@ -18,7 +22,7 @@ export function defaultSpecFiles(dir = SPEC_DIR): string[] {
 
 /** The API specs to serve: `files` (default: every API spec), only the ids in `only` when given. */
 export function loadApiSpecs(files: string[] | undefined, only: string[] | undefined): ApiSpec[] {
-  let specs = (files ?? defaultSpecFiles()).filter((f) => resolve(f) !== CONTROL_SPEC).map(loadSpec);
+  let specs = (files ?? defaultSpecFiles()).filter((f) => resolve(f) !== CONTROL_SPEC).map((f) => loadSpec(f, { cache: SPEC_CACHE }));
   if (only?.length) {
     const unknown = only.filter((id) => !specs.some((s) => s.policy.id === id));
     if (unknown.length) throw new Error(`unknown API ${unknown.join(', ')}; available: ${specs.map((s) => s.policy.id).join(', ')}`);

@@ -2,19 +2,29 @@
 // place it may stand and a schema its value must match; an unknown or misplaced one is an error,
 // so a typo (x-sandbox-ratelimit) fails loudly instead of being ignored. x-sandbox itself is
 // checked by policy.ts; its catalogue and provenance labels are what the others refer to.
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { createAjv } from './ajv.ts';
 import { parseLimit } from './limit-wording.ts';
 import { operationValidationSchema, type ApiPolicy } from './policy.ts';
 
 type Place = 'root' | 'operation' | 'response' | 'other';
 
+/** Answers a schema check, possibly from an earlier start (see doc-cache.ts); runs `check` when it cannot. */
+export type SchemaPasses = (schema: object, value: unknown, check: () => boolean) => boolean;
+
 interface Extension {
   places: Place[];
-  check(value: unknown, policy: ApiPolicy): string | undefined;
+  check(value: unknown, policy: ApiPolicy, passes: SchemaPasses): string | undefined;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-const validationCheck = ajv.compile(operationValidationSchema);
+// Built on first use, as in policy.ts.
+let ajv: Ajv2020 | undefined;
+let compiled: ValidateFunction | undefined;
+const validationCheck = (v: unknown): boolean => {
+  ajv ??= createAjv({ allErrors: true, strict: false, validateSchema: false, code: { optimize: false } });
+  return (compiled ??= ajv.compile(operationValidationSchema))(v);
+};
 
 const EXTENSIONS: Record<string, Extension> = {
   'x-sandbox': { places: ['root'], check: () => undefined },
@@ -50,8 +60,11 @@ const EXTENSIONS: Record<string, Extension> = {
   },
   'x-sandbox-validation': {
     places: ['operation'],
-    check: (v, policy) => {
-      if (!validationCheck(v)) return ajv.errorsText(validationCheck.errors);
+    check: (v, policy, passes) => {
+      if (!passes(operationValidationSchema, v, () => validationCheck(v))) {
+        validationCheck(v);
+        return ajv!.errorsText(compiled!.errors);
+      }
       const codes = [(v as { code: string }).code, (v as { missingRequired?: string }).missingRequired].filter((c): c is string => !!c);
       const unknown = codes.filter((c) => !policy.errors.catalogue[c]);
       return unknown.length ? `names codes not in the catalogue: ${unknown.join(', ')}` : undefined;
@@ -62,7 +75,7 @@ const EXTENSIONS: Record<string, Extension> = {
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
 /** Every problem with the document's x- extensions, as "where: what" lines. */
-export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy): string[] {
+export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy, passes: SchemaPasses = (_s, _v, check) => check()): string[] {
   const problems: string[] = [];
   const visit = (node: unknown, pointer: string[], place: Place) => {
     if (Array.isArray(node)) return node.forEach((n, i) => visit(n, [...pointer, String(i)], 'other'));
@@ -75,7 +88,7 @@ export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy)
         if (!ext) problems.push(`${where}: unknown extension ${key} (known: ${Object.keys(EXTENSIONS).join(', ')})`);
         else if (!ext.places.includes(place)) problems.push(`${where}: ${key} does not belong here (it goes on: ${ext.places.join(', ')})`);
         else {
-          const problem = ext.check(value, policy);
+          const problem = ext.check(value, policy, passes);
           if (problem) problems.push(`${where}: ${key} ${problem}`);
         }
         continue;

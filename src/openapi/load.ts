@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { listOperations, type Operation } from './operations.ts';
 import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
-import { checkExtensions } from './extensions.ts';
+import type { DocCache } from './doc-cache.ts';
+import { checkExtensions, type SchemaPasses } from './extensions.ts';
 import { deref } from './refs.ts';
 
 export interface ApiSpec {
@@ -48,19 +49,21 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
   if (problems.length) throw new SpecError(`${where}:\n  ${problems.join('\n  ')}`);
 }
 
-export function loadSpec(file: string): ApiSpec {
+export function loadSpec(file: string, options: { cache?: DocCache } = {}): ApiSpec {
   const where = basename(file);
   let doc: any;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    doc = options.cache ? options.cache.parse(text, (t) => parseYaml(t)) : parseYaml(text);
   } catch (err) {
     throw new SpecError(`${where}: cannot read: ${(err as Error).message}`);
   }
   if (!doc || typeof doc !== 'object' || !/^3\.1\.\d+$/.test(String(doc.openapi))) {
     throw new SpecError(`${where}: not an OpenAPI 3.1 document`);
   }
-  const policy = readPolicy(doc['x-sandbox'], where);
-  const extensionProblems = checkExtensions(doc, policy);
+  const passes: SchemaPasses | undefined = options.cache ? (schema, value, check) => options.cache!.passes(schema, value, check) : undefined;
+  const policy = readPolicy(doc['x-sandbox'], where, passes);
+  const extensionProblems = checkExtensions(doc, policy, passes);
   if (extensionProblems.length) throw new SpecError(`${where}: invalid x- extensions:\n  ${extensionProblems.join('\n  ')}`);
   const mount = mountOf(doc);
   const operations = listOperations(doc, mount);
