@@ -3,8 +3,6 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CONTROL_SPEC, createSandbox, defaultSpecFiles } from './sandbox.ts';
-import { loadApiSpecs, SPEC_CACHE } from './compose/specs.ts';
-import { loadSpec } from './openapi/load.ts';
 import { ROOT } from './paths.ts';
 import type { ClockMode } from './core/clock.ts';
 import { isLoopbackHost } from './core/net.ts';
@@ -14,7 +12,7 @@ const usage = `Usage:
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
-  video-api-sandbox check [spec.yaml…]     load and check the documents (and keep them parsed for the next start)
+  video-api-sandbox check [spec.yaml…]     load and check the documents, and prepare what a start reuses
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
 
@@ -95,11 +93,19 @@ function lint(argv: string[]): number {
   return r.status ?? 1;
 }
 
-/** Load every spec as serve does: a bad one is reported, good ones are cached for a fast start. */
-function check(argv: string[]): void {
-  const specs = loadApiSpecs(argv.length ? argv : undefined, undefined);
-  loadSpec(CONTROL_SPEC, { cache: SPEC_CACHE });
-  console.log(`ok: ${[...specs.map((s) => s.policy.id), 'sandbox-admin'].join(', ')}`);
+/**
+ * Load every spec as serve does, compile its validators and answer its mocked operations once: a
+ * bad spec is reported, and what a start can reuse (parsed specs, passed checks, mock answers) is
+ * kept for the next one. The build runs it, so even the first start after `npm install` is fast.
+ */
+async function check(argv: string[]): Promise<void> {
+  const sandbox = createSandbox({ specs: argv.length ? argv : undefined, warmMocks: false });
+  try {
+    await sandbox.warm();
+  } finally {
+    await sandbox.close();
+  }
+  console.log(`ok: ${[...sandbox.apis.map((a) => a.spec.policy.id), ...(sandbox.control ? [sandbox.control.spec.policy.id] : [])].join(', ')}`);
 }
 
 async function main(): Promise<void> {

@@ -80,6 +80,8 @@ export interface Sandbox {
   onResponse(listener: (record: ResponseRecord) => void): () => void;
   /** the control API's reset, for programs that embed the sandbox */
   reset(scope?: ResetScope): ResetResult;
+  /** compile every validator and answer every mocked operation once now (listen() does it in the background) */
+  warm(): Promise<void>;
   listen(port: number, host: string): Promise<{ server: Server; url: string }>;
   close(): Promise<void>;
 }
@@ -178,6 +180,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return app;
   };
 
+  // Load Prism and answer every operation without a handler once (the answers are kept for the
+  // next start too, see engine/mock.ts).
+  const warmMocks = () => Promise.all(apis.map((a) => a.mocker.warm(a.spec.operations.filter((o) => !a.handlers[o.operationId]).map((o) => o.operationId)))).then(() => undefined);
+
   let server: Server | undefined;
   return {
     get app() {
@@ -193,6 +199,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return () => listeners.delete(listener);
     },
     reset,
+    async warm() {
+      await Promise.all([...served.map((a) => a.validators.warm()), warmMocks()]);
+    },
     listen(port, host) {
       if (withControl && !isLoopbackHost(host) && !options.adminToken) {
         return Promise.reject(new Error(`refusing to serve the control API (/__sandbox) on ${host} without an admin token (--admin-token or SANDBOX_ADMIN_TOKEN); bind to 127.0.0.1 or set one`));
@@ -215,9 +224,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
             if (warmed) return;
             warmed = true;
             served.forEach((a) => void a.validators.warm());
-            if (options.warmMocks !== false) {
-              for (const a of apis) void a.mocker.warm(a.spec.operations.filter((o) => !a.handlers[o.operationId]).map((o) => o.operationId));
-            }
+            if (options.warmMocks !== false) void warmMocks();
           };
           setTimeout(warm, 250).unref();
           s.once('request', (_req: IncomingMessage, res: ServerResponse) => res.once('close', () => setImmediate(warm)));

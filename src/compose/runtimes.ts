@@ -8,6 +8,7 @@ import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
 import { SpecMocker } from '../engine/mock.ts';
+import { SPEC_CACHE } from './specs.ts';
 import type { PrismWorker } from '../engine/prism-worker.ts';
 import type { ApiRuntime } from '../engine/runtime.ts';
 import { FILES_PREFIX } from '../engine/transport/files.ts';
@@ -51,7 +52,7 @@ function base(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, fixtures: 
     ledger,
     limiter,
     validators: new Validators(spec),
-    mocker: new SpecMocker(spec, prism),
+    mocker: new SpecMocker(spec, prism, SPEC_CACHE),
     cors: exposedHeaders(spec.policy),
     stores: [accounts, ledger, limiter] as Resettable[],
   };

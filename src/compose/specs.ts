@@ -3,15 +3,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FIXTURES_DIR, ROOT, SPEC_DIR } from '../paths.ts';
-import { DocCache } from '../openapi/doc-cache.ts';
+import { StartCache } from '../openapi/start-cache.ts';
 import { loadSpec, type ApiSpec } from '../openapi/load.ts';
 import type { AccountFixture } from '../tenancy/accounts.ts';
 
 /** The control API's own spec (/__sandbox), served whatever else is. */
 export const CONTROL_SPEC = join(SPEC_DIR, 'sandbox-admin.yaml');
 
-/** Parsed specs kept as JSON between starts (keyed by the YAML's content; see doc-cache.ts). */
-export const SPEC_CACHE = new DocCache(join(ROOT, 'node_modules/.cache/video-api-sandbox/specs'));
+/** Parsed specs kept as JSON between starts (keyed by the YAML's content; see start-cache.ts). */
+export const SPEC_CACHE = new StartCache(join(ROOT, 'node_modules/.cache/video-api-sandbox/specs'));
 
 export function defaultSpecFiles(dir = SPEC_DIR): string[] {
   return readdirSync(dir)

@@ -4,9 +4,11 @@
 // the operation and the Accept header, so it is cached per (method, operation, Accept), frozen:
 // after the first, such a request costs a map lookup instead of a trip through Prism. warm()
 // starts the worker and answers the given operations once, off the request path, so their
-// first requests are already cached.
+// first requests are already cached; the answers are then kept for the next start (keyed by
+// Prism's version and the document), so even a request at the first 200 is answered at once.
+import { createHash } from 'node:crypto';
 import type { ApiSpec } from '../openapi/load.ts';
-import type { PrismRequest, PrismSelection, PrismWorker } from './prism-worker.ts';
+import { prismIdentity, type PrismRequest, type PrismSelection, type PrismWorker } from './prism-worker.ts';
 
 export interface MockResponse {
   status: number;
@@ -15,6 +17,12 @@ export interface MockResponse {
 }
 
 export class MockUnavailable extends Error {}
+
+/** Where answers are kept between starts (the sandbox's StartCache). */
+export interface AnswerStore {
+  load(key: string): unknown;
+  save(key: string, value: unknown): void;
+}
 
 /** Accept values warmed for every operation: none, curl's and fetch's, and SDKs'. */
 const WARM_ACCEPTS = [undefined, '*/*', 'application/json'];
@@ -32,10 +40,13 @@ export class SpecMocker {
   /** a few Accept variants per operation at most: the cache cannot grow with traffic */
   private readonly maxCached: number;
   private registered = false;
+  /** the key of this document's answers in the store, once the document Prism sees is built */
+  private storeKey: string | undefined;
 
   constructor(
     private readonly spec: ApiSpec,
     private readonly prism: PrismWorker,
+    private readonly store?: AnswerStore,
   ) {
     this.maxCached = Math.max(16, spec.operations.length * 4);
   }
@@ -60,6 +71,8 @@ export class SpecMocker {
         }
       }
     }
+    // Kept as they go on the wire (a JSON round trip drops undefined bodies and headers).
+    if (this.store && this.storeKey) this.store.save(this.storeKey, JSON.parse(JSON.stringify([...this.cache])));
   }
 
   /**
@@ -70,9 +83,9 @@ export class SpecMocker {
     const plain = prefer.code === undefined && prefer.example === undefined && !prefer.dynamic;
     const accept = req.headers.accept;
     const key = cacheAs !== undefined && plain ? `${req.method} ${cacheAs} ${Array.isArray(accept) ? accept.join(',') : (accept ?? '')}` : undefined;
+    this.register();
     const hit = key === undefined ? undefined : this.cache.get(key);
     if (hit) return hit;
-    this.register();
     const answer = await this.prism.request(this.spec.policy.id, req, prefer);
     if (!answer.ok) throw new MockUnavailable(answer.message);
     const out: MockResponse = { status: answer.status, headers: answer.headers, body: answer.body };
@@ -88,5 +101,12 @@ export class SpecMocker {
     doc.servers = [{ url: '/' }];
     doc.paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, v]) => [(this.spec.mount + p).replace(/\/{2,}/g, '/'), v]));
     this.prism.register(this.spec.policy.id, doc);
+    if (!this.store) return;
+    this.storeKey = `mock answers: ${prismIdentity()}, document ${createHash('sha256').update(JSON.stringify(doc)).digest('hex')}`;
+    const saved = this.store.load(this.storeKey);
+    if (!Array.isArray(saved)) return;
+    for (const [key, answer] of saved as [string, MockResponse][]) {
+      if (this.cache.size < this.maxCached) this.cache.set(key, deepFreeze(answer));
+    }
   }
 }

@@ -4,6 +4,7 @@
 // One worker serves every spec of a sandbox. It starts on first use (or on warm-up after
 // listen), is unref'd so it never keeps a process alive, and a crashed worker is replaced by
 // the next request.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -56,6 +57,12 @@ parentPort.on('message', async (m) => {
   }
 });
 `;
+
+/** Who answers — Prism's version and how this worker calls it: part of the key of any answer kept between starts. */
+export function prismIdentity(): string {
+  const { version } = createRequire(import.meta.url)('@stoplight/prism-http/package.json') as { version: string };
+  return `prism-http ${version}, worker ${createHash('sha256').update(WORKER_SOURCE).digest('hex').slice(0, 16)}`;
+}
 
 /** Milliseconds an answer may take before the request is given up as unanswerable. */
 const ANSWER_TIMEOUT_MS = 30_000;

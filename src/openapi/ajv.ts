@@ -1,5 +1,5 @@
 // Ajv, loaded on first use. Loading it (a hundred modules) is a noticeable part of start-up, and a
-// start whose spec checks pass from the cache (doc-cache.ts) needs no Ajv before the first request
+// start whose spec checks pass from the cache (start-cache.ts) needs no Ajv before the first request
 // that validates something; the validators' background warm-up loads it otherwise.
 import { createRequire } from 'node:module';
 import type { Ajv2020, Options } from 'ajv/dist/2020.js';

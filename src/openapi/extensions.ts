@@ -10,7 +10,7 @@ import { operationValidationSchema, type ApiPolicy } from './policy.ts';
 
 type Place = 'root' | 'operation' | 'response' | 'other';
 
-/** Answers a schema check, possibly from an earlier start (see doc-cache.ts); runs `check` when it cannot. */
+/** Answers a schema check, possibly from an earlier start (see start-cache.ts); runs `check` when it cannot. */
 export type SchemaPasses = (schema: object, value: unknown, check: () => boolean) => boolean;
 
 interface Extension {

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { listOperations, type Operation } from './operations.ts';
 import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
-import type { DocCache } from './doc-cache.ts';
+import type { StartCache } from './start-cache.ts';
 import { checkExtensions, type SchemaPasses } from './extensions.ts';
 import { deref } from './refs.ts';
 
@@ -49,7 +49,7 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
   if (problems.length) throw new SpecError(`${where}:\n  ${problems.join('\n  ')}`);
 }
 
-export function loadSpec(file: string, options: { cache?: DocCache } = {}): ApiSpec {
+export function loadSpec(file: string, options: { cache?: StartCache } = {}): ApiSpec {
   const where = basename(file);
   let doc: any;
   try {

@@ -220,7 +220,7 @@ export const operationValidationSchema = validationStyle;
 // validateSchema: false — the schema is ours and fixed (test/openapi/policy.test.ts checks it
 // against the meta-schema); compiling the 2020-12 meta-schema here was half of start-up's CPU.
 // optimize: false — the check runs once per spec, so optimising its code costs more than it saves.
-// Compiled on first use: a start whose x-sandbox blocks passed before skips it (doc-cache.ts).
+// Compiled on first use: a start whose x-sandbox blocks passed before skips it (start-cache.ts).
 let compiled: ValidateFunction | undefined;
 function policyCheck(): ValidateFunction {
   if (compiled) return compiled;
@@ -245,7 +245,7 @@ function describeProblem(e: ErrorObject): string {
 
 /**
  * Read and check `x-sandbox`; throws SpecError naming every problem. `passes` may answer the
- * schema check from an earlier start (doc-cache.ts); it runs the check itself when it cannot.
+ * schema check from an earlier start (start-cache.ts); it runs the check itself when it cannot.
  */
 export function readPolicy(raw: unknown, where: string, passes: (schema: object, value: unknown, check: () => boolean) => boolean = (_s, _v, check) => check()): ApiPolicy {
   if (!passes(policySchema, raw, () => checkPolicy(raw))) {

@@ -5,27 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DocCache } from '../../src/openapi/doc-cache.ts';
+import { StartCache } from '../../src/openapi/start-cache.ts';
 import { loadSpec } from '../../src/openapi/load.ts';
 import { SPEC_DIR } from '../../src/paths.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'doc-cache-'));
+const dir = mkdtempSync(join(tmpdir(), 'start-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('DocCache', () => {
+describe('StartCache', () => {
   it('parses a text once; an edited text is parsed afresh', () => {
-    const cache = new DocCache(join(dir, 'a'));
+    const cache = new StartCache(join(dir, 'a'));
     let parses = 0;
     const parse = (t: string) => (parses++, parseYaml(t));
     expect(cache.parse('a: 1\nb: [x, y]\n', parse)).toEqual({ a: 1, b: ['x', 'y'] });
-    expect(new DocCache(join(dir, 'a')).parse('a: 1\nb: [x, y]\n', parse)).toEqual({ a: 1, b: ['x', 'y'] });
+    expect(new StartCache(join(dir, 'a')).parse('a: 1\nb: [x, y]\n', parse)).toEqual({ a: 1, b: ['x', 'y'] });
     expect(parses).toBe(1);
     expect(cache.parse('a: 2\nb: [x, y]\n', parse)).toEqual({ a: 2, b: ['x', 'y'] });
     expect(parses).toBe(2);
   });
 
   it('does not cache what JSON cannot hold (a YAML date stays a Date)', () => {
-    const cache = new DocCache(join(dir, 'b'));
+    const cache = new StartCache(join(dir, 'b'));
     let parses = 0;
     const parse = (t: string) => (parses++, parseYaml(t));
     const first = cache.parse('when: 2025-01-01\n', parse) as { when: unknown };
@@ -36,7 +36,7 @@ describe('DocCache', () => {
   });
 
   it('remembers passes only: a failing check runs every time, a passing one once per schema and value', () => {
-    const cache = new DocCache(join(dir, 'c'));
+    const cache = new StartCache(join(dir, 'c'));
     const schema = { type: 'object' };
     let runs = 0;
     const failing = () => (runs++, false);
@@ -54,7 +54,7 @@ describe('DocCache', () => {
   });
 
   it('a spec loaded through the cache is the same spec, and a broken x-sandbox block is still refused', () => {
-    const cache = new DocCache(join(dir, 'd'));
+    const cache = new StartCache(join(dir, 'd'));
     const file = join(SPEC_DIR, 'sketchpen.yaml');
     const plain = loadSpec(file);
     loadSpec(file, { cache });

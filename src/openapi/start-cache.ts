@@ -6,6 +6,8 @@
 //  - passes of a schema check (the x-sandbox block against the policy schema): a check is a pure
 //    function of the schema and the value, so a pair that passed before passes again, and the
 //    schema need not be compiled (compiling the policy schema was a fifth of start-up's CPU).
+//  - any JSON value under a key that names everything it depends on (the mocker's answers,
+//    keyed by Prism's version and the document it answered from).
 // Writes are atomic (temp file, rename) and best-effort: a read-only checkout simply does the
 // work every time.
 import { createHash } from 'node:crypto';
@@ -23,7 +25,7 @@ function jsonSafe(value: unknown): boolean {
   return false;
 }
 
-export class DocCache {
+export class StartCache {
   constructor(private readonly dir: string) {}
 
   /** The document of `text`: from the cache when this exact text was parsed before, else `parse(text)` (and cached). */
@@ -48,6 +50,24 @@ export class DocCache {
     const ok = check();
     if (ok) this.write(file, '');
     return ok;
+  }
+
+  /** A value saved under `key` by an earlier start (the key must hash everything the value depends on). */
+  load(key: string): unknown {
+    try {
+      const saved = JSON.parse(readFileSync(this.fileOf(key), 'utf8')) as { key: string; value: unknown };
+      return saved.key === key ? saved.value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  save(key: string, value: unknown): void {
+    if (jsonSafe(value)) this.write(this.fileOf(key), JSON.stringify({ key, value }));
+  }
+
+  private fileOf(key: string): string {
+    return join(this.dir, `value-${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
   }
 
   private write(file: string, content: string): void {
