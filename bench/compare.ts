@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../src/paths.ts';
 import { load, type LoadRequest } from './lib/http-load.ts';
-import { cpuMs } from './lib/proc.ts';
+import { cpuMs, untilIdle } from './lib/proc.ts';
 import { stop, type Server } from './lib/servers.ts';
 import { fmt, spread } from './lib/stats.ts';
 import { INVALID_RENDER, MOCKED, PF_KEY, rotate, startSandbox, type Build } from './lib/targets.ts';
@@ -39,6 +39,7 @@ try {
       prefer: { ...MOCKED, headers: { ...MOCKED.headers, prefer: 'code=200' } },
     };
     for (const id of wanted) await load(requests[id]!, { port: server.port, connections: 10, durationMs: 1000 });
+    await untilIdle(server.pid);
     servers.push({ build: b, server, requests });
   }
   // Both builds are loaded at the same time, so each window of machine noise falls on both.

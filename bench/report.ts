@@ -129,9 +129,9 @@ export function report(r: Results): string {
   const rd = r.sections.renders?.result;
   if (rd) {
     rows.push({
-      figure: `${rd.jobs} renders through the API vs the same FFmpeg argv run directly (end to end, with the 1 s queued hold)`,
+      figure: `${rd.jobs} renders through the API vs the same FFmpeg argv run directly: throughput (end to end, with the 1 s queued hold; CPU per render)`,
       goal: '≥ 0.95×',
-      cells: Object.fromEntries(names.map((b) => [b, rd.api[b] ? `${times(rd.api[b].ratio)} (${times(rd.api[b].endToEndRatio)})` : 'n/a'])),
+      cells: Object.fromEntries(names.map((b) => [b, rd.api[b] ? `${times(rd.api[b].ratio)} (${times(rd.api[b].endToEndRatio)}; CPU ${times(rd.api[b].cpuRatio)})` : 'n/a'])),
       met: rd.api[newest] ? rd.api[newest].ratio.median >= 0.95 : undefined,
     });
   }
@@ -190,11 +190,11 @@ export function report(r: Results): string {
     lines.push(
       '## Renders',
       '',
-      `${rd.jobs} jobs at once, ${rd.concurrency} at a time (the work semaphore, one per core). Direct FFmpeg: ${fmt(rd.directMs, ' ms')}.`,
+      `${rd.jobs} jobs at once, ${rd.concurrency} at a time (the work semaphore, one per core). Direct FFmpeg: ${fmt(rd.directMs, ' ms')}, ${fmt(rd.directCpuMs, ' ms')} of CPU. The sandbox's CPU is its own and its children's (FFmpeg, ffprobe), from /proc.`,
       '',
-      '| build | first start → last completion | × direct | first submission → last completion | × direct |',
-      '|---|---|---|---|---|',
-      ...names.filter((b) => rd.api[b]).map((b) => `| ${b} | ${fmt(rd.api[b]!.renderingMs, ' ms')} | ${times(rd.api[b]!.ratio)} | ${fmt(rd.api[b]!.endToEndMs, ' ms')} | ${times(rd.api[b]!.endToEndRatio)} |`),
+      '| build | first start → last completion | × direct | first submission → last completion | × direct | CPU | direct ÷ sandbox CPU |',
+      '|---|---|---|---|---|---|---|',
+      ...names.filter((b) => rd.api[b]).map((b) => `| ${b} | ${fmt(rd.api[b]!.renderingMs, ' ms')} | ${times(rd.api[b]!.ratio)} | ${fmt(rd.api[b]!.endToEndMs, ' ms')} | ${times(rd.api[b]!.endToEndRatio)} | ${fmt(rd.api[b]!.cpuMs, ' ms')} | ${times(rd.api[b]!.cpuRatio)} |`),
       '',
     );
   }

@@ -20,3 +20,17 @@ export function rssMiB(pid: number): number {
 export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
+
+/**
+ * Wait until the process is idle — under `maxPct` % of a core over `windowMs` — so a measurement
+ * starts after its start-up work (validators compiling, Prism loading), whatever the build does.
+ */
+export async function untilIdle(pid: number, o: { windowMs?: number; maxPct?: number; timeoutMs?: number } = {}): Promise<number> {
+  const { windowMs = 500, maxPct = 5, timeoutMs = 60_000 } = o;
+  const t0 = performance.now();
+  for (;;) {
+    const c0 = cpuMs(pid);
+    await new Promise((r) => setTimeout(r, windowMs));
+    if (((cpuMs(pid) - c0) / windowMs) * 100 <= maxPct || performance.now() - t0 > timeoutMs) return performance.now() - t0;
+  }
+}

@@ -2,15 +2,17 @@
 // as many at a time as the sandbox's work semaphore allows (one per core). Throughput through
 // the API is taken from the first job entering `rendering` to the last one completing (the
 // jobs' own timestamps); end to end (from the first submission, so including the documented
-// 1 s in `queued`) is reported beside it.
+// 1 s in `queued`) is reported beside it. Jobs are submitted once the server is idle after its
+// start-up work, for every build alike.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRenderer, type MovieScript } from '../../src/apis/phantomflow/render/index.ts';
 import { FFMPEG } from '../../src/media/ffmpeg.ts';
 import { exchange } from '../lib/http-load.ts';
+import { untilIdle } from '../lib/proc.ts';
 import { stop } from '../lib/servers.ts';
 import { spread, type Spread } from '../lib/stats.ts';
 import { PF_KEY, rotate, startSandbox, type Build } from '../lib/targets.ts';
@@ -29,11 +31,20 @@ export interface RendersResult {
   jobs: number;
   concurrency: number;
   directMs: Spread;
-  api: Record<string, { renderingMs: Spread; endToEndMs: Spread; ratio: Spread; endToEndRatio: Spread }>;
+  directCpuMs: Spread;
+  /** cpuRatio: direct CPU ÷ the sandbox's CPU (its own and its FFmpeg/ffprobe children's) for the same renders */
+  api: Record<string, { renderingMs: Spread; endToEndMs: Spread; ratio: Spread; endToEndRatio: Spread; cpuMs: Spread; cpuRatio: Spread }>;
 }
 
-async function direct(args: string[], outDir: string, jobs: number, concurrency: number, from: string[]): Promise<number> {
+/** CPU ms of a process and of its children that have exited (FFmpeg, ffprobe), from /proc. */
+function treeCpuMs(pid: number | 'self'): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
+}
+
+async function direct(args: string[], outDir: string, jobs: number, concurrency: number, from: string[]): Promise<{ ms: number; cpuMs: number }> {
   const t0 = performance.now();
+  const cpu0 = treeCpuMs('self');
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < jobs; i = next++) {
@@ -45,13 +56,15 @@ async function direct(args: string[], outDir: string, jobs: number, concurrency:
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, cpuMs: treeCpuMs('self') - cpu0 };
 }
 
-async function throughApi(build: Build, jobs: number): Promise<{ renderingMs: number; endToEndMs: number }> {
+async function throughApi(build: Build, jobs: number): Promise<{ renderingMs: number; endToEndMs: number; cpuMs: number }> {
   const s = await startSandbox(build);
   try {
+    await untilIdle(s.pid);
     const t0 = Date.now();
+    const cpu0 = treeCpuMs(s.pid);
     const ids = await Promise.all(
       Array.from({ length: jobs }, async () => {
         const r = await exchange(s.port, { method: 'POST', path: '/api/render', headers: { 'x-api-key': PF_KEY, 'content-type': 'application/json' }, body: JSON.stringify(SCRIPT) });
@@ -72,7 +85,7 @@ async function throughApi(build: Build, jobs: number): Promise<{ renderingMs: nu
     }
     const starts = [...done.values()].map((j) => Date.parse(j.started_at));
     const ends = [...done.values()].map((j) => Date.parse(j.completed_at));
-    return { renderingMs: Math.max(...ends) - Math.min(...starts), endToEndMs: Math.max(...ends) - t0 };
+    return { renderingMs: Math.max(...ends) - Math.min(...starts), endToEndMs: Math.max(...ends) - t0, cpuMs: treeCpuMs(s.pid) - cpu0 };
   } finally {
     await stop(s);
   }
@@ -86,27 +99,37 @@ export async function renders(builds: Build[], o: { rounds: number; jobs: number
     if (!warm.ok) throw new Error(warm.error.message);
     const from = [join(out, 'argv.mp4'), join(out, 'argv.jpg')];
     const directMs: number[] = [];
-    const api = new Map<string, { rendering: number[]; e2e: number[]; ratio: number[]; e2eRatio: number[] }>();
-    for (const b of builds) api.set(b.name, { rendering: [], e2e: [], ratio: [], e2eRatio: [] });
+    const directCpu: number[] = [];
+    const api = new Map<string, { rendering: number[]; e2e: number[]; ratio: number[]; e2eRatio: number[]; cpu: number[]; cpuRatio: number[] }>();
+    for (const b of builds) api.set(b.name, { rendering: [], e2e: [], ratio: [], e2eRatio: [], cpu: [], cpuRatio: [] });
     for (let round = 0; round < o.rounds; round++) {
       const d = await direct(warm.command, out, o.jobs, concurrency, from);
-      directMs.push(d);
-      o.log(`round ${round + 1} direct FFmpeg: ${o.jobs} renders in ${Math.round(d)} ms`);
+      directMs.push(d.ms);
+      directCpu.push(d.cpuMs);
+      o.log(`round ${round + 1} direct FFmpeg: ${o.jobs} renders in ${Math.round(d.ms)} ms, ${Math.round(d.cpuMs)} ms CPU`);
       for (const b of rotate(builds, round)) {
         const r = await throughApi(b, o.jobs);
         const a = api.get(b.name)!;
         a.rendering.push(r.renderingMs);
         a.e2e.push(r.endToEndMs);
-        a.ratio.push(d / r.renderingMs);
-        a.e2eRatio.push(d / r.endToEndMs);
-        o.log(`round ${round + 1} ${b.name}: rendering ${r.renderingMs} ms (${(d / r.renderingMs).toFixed(2)}× direct), end to end ${r.endToEndMs} ms`);
+        a.ratio.push(d.ms / r.renderingMs);
+        a.e2eRatio.push(d.ms / r.endToEndMs);
+        a.cpu.push(r.cpuMs);
+        a.cpuRatio.push(d.cpuMs / r.cpuMs);
+        o.log(`round ${round + 1} ${b.name}: rendering ${r.renderingMs} ms (${(d.ms / r.renderingMs).toFixed(2)}× direct), end to end ${r.endToEndMs} ms, ${Math.round(r.cpuMs)} ms CPU (${(d.cpuMs / r.cpuMs).toFixed(2)}× direct)`);
       }
     }
     return {
       jobs: o.jobs,
       concurrency,
       directMs: spread(directMs),
-      api: Object.fromEntries([...api].map(([k, a]) => [k, { renderingMs: spread(a.rendering), endToEndMs: spread(a.e2e), ratio: spread(a.ratio, 2), endToEndRatio: spread(a.e2eRatio, 2) }])),
+      directCpuMs: spread(directCpu),
+      api: Object.fromEntries(
+        [...api].map(([k, a]) => [
+          k,
+          { renderingMs: spread(a.rendering), endToEndMs: spread(a.e2e), ratio: spread(a.ratio, 2), endToEndRatio: spread(a.e2eRatio, 2), cpuMs: spread(a.cpu), cpuRatio: spread(a.cpuRatio, 2) },
+        ]),
+      ),
     };
   } finally {
     rmSync(out, { recursive: true, force: true });

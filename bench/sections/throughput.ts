@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from '../../src/paths.ts';
 import type { Captured } from '../bare-server.ts';
 import { exchange, load, type LoadRequest } from '../lib/http-load.ts';
-import { cpuMs } from '../lib/proc.ts';
+import { cpuMs, untilIdle } from '../lib/proc.ts';
 import { launch, stop, until200, type Server } from '../lib/servers.ts';
 import { percentile, spread, type Spread } from '../lib/stats.ts';
 import { freePort, INVALID_RENDER, MOCKED, PF_KEY, READY, rotate, startSandbox, type Build } from '../lib/targets.ts';
@@ -126,6 +126,7 @@ export async function throughput(builds: Build[], o: { seconds: number; rounds: 
     targets.push({ name: 'prism 5.14 (static mock)', server: prism, requests: { job: { method: 'GET', path: '/api/jobs/7c9e6679-7425-40de-944b-e07fc1f90ae7', headers: { 'x-api-key': PF_KEY } } } });
 
     for (const t of targets) for (const req of Object.values(t.requests)) await load(req!, { port: t.server.port, connections: o.connections, durationMs: 1000 }); // warm-up
+    for (const t of targets) await untilIdle(t.server.pid); // start-up work done (validators, Prism)
 
     const samples = new Map<string, RunSample[]>();
     for (let round = 0; round < o.rounds; round++) {

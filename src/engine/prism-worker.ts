@@ -29,6 +29,9 @@ export type PrismAnswer = { ok: true; status: number; headers: Record<string, st
 // main thread resolved, so it finds the project's copy wherever the bundle runs from.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Below the main thread's priority (on Linux this applies to this thread only): loading Prism
+// must not slow down the requests and renders the server is busy with.
+try { require('node:os').setPriority(10); } catch {}
 const prismHttp = require(workerData.prism);
 const silent = new Proxy({}, { get: (_t, p) => (p === 'child' ? () => silent : () => undefined) });
 const options = { checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false };
