@@ -83,8 +83,9 @@ export function report(r: Results): string {
       cells: Object.fromEntries(names.map((b) => [b, `${fmt(mocked(b)!.reqPerSec)} req/s, ${fmt(mocked(b)!.cpuUsPerReq)} µs (${pct(q(b)?.mockedVsBare)})`])),
       met: (mocked(newest)?.reqPerSec.median ?? 0) >= 7000,
     });
+    const bareP99 = (['job', 'invalid', 'mocked'] as const).map((sc) => find('bare node:http', sc)?.p99Us.median).filter((x): x is number => x !== undefined);
     rows.push({
-      figure: `p99 at ${tp.connections} connections (jobs / invalid / mocked)`,
+      figure: `p99 at ${tp.connections} connections (jobs / invalid / mocked); the bare server's on the same run: ${bareP99.map((x) => `${x / 1000} ms`).join(' / ')}`,
       goal: '≤ 2 ms',
       cells: Object.fromEntries(names.map((b) => [b, (['job', 'invalid', 'mocked'] as const).map((s) => ms(find(`sandbox ${b}`, s)!.p99Us)).join(' / ')])),
       met: (find(`sandbox ${newest}`, 'job')?.p99Us.median ?? Infinity) <= 2000,
@@ -204,7 +205,7 @@ export function report(r: Results): string {
     for (const b of names.filter((n) => sk[n])) {
       const s = sk[b]!;
       lines.push(
-        `**${b}**: ${s.accounts} PhantomFlow and ${s.accounts} Sketchpen accounts, ${s.templates} templates, ${s.jobs} real renders, ${s.requests} requests. RSS idle ${s.idleMiB} MiB; ${s.samples.map(([a, m]) => `${a}: ${m}`).join(', ')} MiB; after the jobs ${s.finalMiB} MiB (${s.slopeMiBPer1000} MiB per 1,000 accounts).`,
+        `**${b}**: ${s.accounts} PhantomFlow and ${s.accounts} Sketchpen accounts, ${s.templates} templates, ${s.jobs} real renders, ${s.requests} requests. RSS idle ${s.idleMiB} MiB; ${s.samples.map(([a, m]) => `${a}: ${m}`).join(', ')} MiB; after the jobs ${s.finalMiB} MiB (${s.slopeMiBPer1000} MiB per 1,000 accounts over the second half).`,
         '',
       );
     }

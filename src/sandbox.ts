@@ -216,18 +216,32 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const addr = s.address();
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          // Off the first request's path — once it is answered, or 250 ms after listen if none
-          // comes — compile the remaining validators, and load Prism (a worker thread) and
-          // answer every mocked operation once.
+          // Off the requests' path: once the server has been idle for 100 ms (250 ms after
+          // listen at the latest, unless requests keep coming), compile the remaining
+          // validators, and load Prism (a worker thread) and answer every mocked operation once.
+          let inFlight = 0;
+          let quiet: NodeJS.Timeout | undefined;
           let warmed = false;
           const warm = () => {
             if (warmed) return;
             warmed = true;
+            s.off('request', track);
             served.forEach((a) => void a.validators.warm());
             if (options.warmMocks !== false) void warmMocks();
           };
-          setTimeout(warm, 250).unref();
-          s.once('request', (_req: IncomingMessage, res: ServerResponse) => res.once('close', () => setImmediate(warm)));
+          const arm = (ms: number) => {
+            clearTimeout(quiet);
+            quiet = setTimeout(warm, ms).unref();
+          };
+          const track = (_req: IncomingMessage, res: ServerResponse) => {
+            inFlight++;
+            clearTimeout(quiet);
+            res.once('close', () => {
+              if (--inFlight === 0) arm(100);
+            });
+          };
+          s.on('request', track);
+          arm(250);
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });

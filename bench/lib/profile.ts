@@ -23,7 +23,7 @@ function placeOf(url: string, fn: string): string {
   return url || `(${fn})`;
 }
 
-export function summarise(file: string, top = 15): ProfileSummary {
+export function summarise(file: string, top = Number(process.env.PROFILE_TOP ?? 15)): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();

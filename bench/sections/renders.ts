@@ -72,15 +72,15 @@ async function throughApi(build: Build, jobs: number): Promise<{ renderingMs: nu
         return (JSON.parse(r.body.toString()) as { job_id: string }).job_id;
       }),
     );
+    // One list request per poll, as a client watching a batch would (not one request per job).
     const done = new Map<string, { started_at: string; completed_at: string; status: string }>();
     while (done.size < jobs) {
-      await sleep(200);
-      for (const id of ids) {
-        if (done.has(id)) continue;
-        const r = await exchange(s.port, { method: 'GET', path: `/api/jobs/${id}`, headers: { 'x-api-key': PF_KEY } });
-        const job = JSON.parse(r.body.toString()) as { started_at: string; completed_at: string; status: string };
-        if (job.status === 'failed') throw new Error(`job ${id} failed: ${r.body}`);
-        if (job.status === 'completed') done.set(id, job);
+      await sleep(250);
+      const r = await exchange(s.port, { method: 'GET', path: '/api/jobs?limit=100', headers: { 'x-api-key': PF_KEY } });
+      for (const job of (JSON.parse(r.body.toString()) as { data: { job_id: string; started_at: string; completed_at: string; status: string }[] }).data) {
+        if (!ids.includes(job.job_id)) continue;
+        if (job.status === 'failed') throw new Error(`job ${job.job_id} failed: ${JSON.stringify(job)}`);
+        if (job.status === 'completed') done.set(job.job_id, job);
       }
     }
     const starts = [...done.values()].map((j) => Date.parse(j.started_at));
