@@ -1,7 +1,7 @@
 // Load an API's OpenAPI document once at start-up: parse, check, and derive what the engine needs.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { load as parseYaml } from 'js-yaml';
+import { createRequire } from 'node:module';
 import { listOperations, type Operation } from './operations.ts';
 import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
 import type { StartCache } from './start-cache.ts';
@@ -48,6 +48,10 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
   }
   if (problems.length) throw new SpecError(`${where}:\n  ${problems.join('\n  ')}`);
 }
+
+// js-yaml is loaded on first use: a start that finds every spec in the start cache needs no YAML parser.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('js-yaml') as typeof import('js-yaml')).load(text);
 
 export function loadSpec(file: string, options: { cache?: StartCache } = {}): ApiSpec {
   const where = basename(file);
