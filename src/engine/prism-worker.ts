@@ -29,14 +29,12 @@ export type PrismAnswer = { ok: true; status: number; headers: Record<string, st
 // main thread resolved, so it finds the project's copy wherever the bundle runs from.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-// Below the main thread's priority (on Linux this applies to this thread only): loading Prism
-// must not slow down the requests and renders the server is busy with.
-try { require('node:os').setPriority(10); } catch {}
 const prismHttp = require(workerData.prism);
 const silent = new Proxy({}, { get: (_t, p) => (p === 'child' ? () => silent : () => undefined) });
 const options = { checkSecurity: false, validateRequest: false, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false };
 const prism = prismHttp.createInstance({ ...options, mock: { dynamic: false } }, { logger: silent });
 const specs = new Map();
+parentPort.postMessage({ ready: true });
 parentPort.on('message', async (m) => {
   if (m.type === 'spec') {
     specs.set(m.spec, prismHttp.getHttpOperationsFromSpec(m.doc));
@@ -67,13 +65,15 @@ export function prismIdentity(): string {
   return `prism-http ${version}, worker ${createHash('sha256').update(WORKER_SOURCE).digest('hex').slice(0, 16)}`;
 }
 
-/** Milliseconds an answer may take before the request is given up as unanswerable. */
+/** Milliseconds an answer may take, once Prism is loaded, before the request is given up as unanswerable. */
 const ANSWER_TIMEOUT_MS = 30_000;
 
 export class PrismWorker {
   private worker: Worker | undefined;
+  /** Prism has loaded in the current worker (loading alone can take seconds on a busy machine) */
+  private ready = false;
   private readonly specs = new Map<string, object>();
-  private readonly pending = new Map<number, { resolve: (a: PrismAnswer) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { resolve: (a: PrismAnswer) => void; timer?: NodeJS.Timeout }>();
   private nextId = 1;
 
   /** Make `doc` (with its paths as served) answerable under `spec`. */
@@ -91,9 +91,9 @@ export class PrismWorker {
     const worker = this.running();
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle(id, { ok: false, message: `the mock did not answer within ${ANSWER_TIMEOUT_MS} ms` }), ANSWER_TIMEOUT_MS);
-      timer.unref();
-      this.pending.set(id, { resolve, timer });
+      const waiting: { resolve: (a: PrismAnswer) => void; timer?: NodeJS.Timeout } = { resolve };
+      this.pending.set(id, waiting);
+      if (this.ready) this.limit(id, waiting);
       worker.postMessage({ id, spec, req, prefer });
     });
   }
@@ -110,7 +110,13 @@ export class PrismWorker {
     const prism = createRequire(import.meta.url).resolve('@stoplight/prism-http');
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { prism } });
     w.unref();
-    w.on('message', (m: { id: number } & PrismAnswer) => this.settle(m.id, m));
+    this.ready = false;
+    w.on('message', (m: ({ id: number } & PrismAnswer) | { ready: true }) => {
+      if (!('ready' in m)) return this.settle(m.id, m);
+      // Answers are timed from here: the requests that waited for Prism to load start their clocks now.
+      this.ready = true;
+      for (const [id, waiting] of this.pending) this.limit(id, waiting);
+    });
     const lost = (why: string) => {
       if (this.worker !== w) return;
       this.worker = undefined;
@@ -121,6 +127,12 @@ export class PrismWorker {
     this.worker = w;
     for (const [spec, doc] of this.specs) w.postMessage({ type: 'spec', spec, doc });
     return w;
+  }
+
+  private limit(id: number, waiting: { timer?: NodeJS.Timeout }): void {
+    if (waiting.timer) return;
+    waiting.timer = setTimeout(() => this.settle(id, { ok: false, message: `the mock did not answer within ${ANSWER_TIMEOUT_MS} ms` }), ANSWER_TIMEOUT_MS);
+    waiting.timer.unref();
   }
 
   private settle(id: number, answer: PrismAnswer): void {
