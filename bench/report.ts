@@ -141,7 +141,7 @@ export function report(r: Results): string {
     '# Benchmark: the sandbox against its performance goals',
     '',
     `Run ${r.at} on ${Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join(', ')}. Builds: ${r.builds.map((b) => `**${b.name}** ${b.commit}`).join(', ')}.`,
-    `The machine is shared: the 1-minute load average was ${Object.entries(r.loadAverage).map(([k, v]) => `${v.join('→')} (${k})`).join(', ')} on 2 cores, so wall-clock figures (req/s, p99, start-up) are depressed and noisy; CPU per request is the steadier comparison. Method: decision 008.`,
+    `The machine is shared: the 1-minute load average was ${Object.entries(r.loadAverage).map(([k, v]) => `${v.join('→')} (${k})`).join(', ')} on 2 cores, so wall-clock figures (req/s, p99, start-up) are depressed and noisy; CPU per request is the steadier comparison. Method: decision 040.`,
     'Figures are min / median / max over interleaved rounds; a goal is judged on the median of the newest build.',
     '',
     `| figure | goal | ${names.join(' | ')} | |`,

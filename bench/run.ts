@@ -1,6 +1,6 @@
 // `npm run bench [-- --before <checkout>]`: every figure of the performance goals (issue 16),
 // measured from outside on this machine, for this checkout ("after") and optionally an earlier
-// one ("before") in the same run. Method (decision 008): the sandbox started exactly as
+// one ("before") in the same run. Method (decision 040): the sandbox started exactly as
 // `npm start` starts it; a bare node:http server replaying the sandbox's exact bytes; Prism 5.14;
 // runs interleaved and repeated (min / median / max); every response's latency recorded at full
 // resolution; server CPU per request from /proc; start-up through `npm start` and in process;

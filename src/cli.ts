@@ -1,4 +1,4 @@
-// video-api-sandbox command line: `serve` (default), `lint`.
+// video-api-sandbox command line: `serve` (default), `lint`, `contract`.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,8 +11,10 @@ const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
+                          [--timing fast|realistic]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
   video-api-sandbox check [spec.yaml…]     load and check the documents, and prepare what a start reuses
+  video-api-sandbox contract --api NAME --base-url URL --key KEY …   check an implementation against the spec (contract --help)
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
 
@@ -36,6 +38,7 @@ async function serve(argv: string[]): Promise<void> {
       'admin-token': { type: 'string' },
       fidelity: { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
+      timing: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,6 +66,7 @@ async function serve(argv: string[]): Promise<void> {
     seed,
     adminToken,
     media: { fidelity: fidelityOf(values.fidelity), allowHosts: values['allow-host'] },
+    timing: values.timing,
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];
@@ -73,6 +77,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (sandbox.control) {
     lines.push(`  control API  ${url}${sandbox.control.prefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+    lines.push(`  inspector    ${url}${sandbox.control.prefix}/ui/  (watch and steer the sandbox in a browser)`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
@@ -118,6 +123,9 @@ async function main(): Promise<void> {
       return;
     case 'check':
       return check(rest);
+    case 'contract':
+      process.exitCode = await (await import('./contract/cli.ts')).contractCommand(rest);
+      return;
     case '-h':
     case '--help':
     case 'help':

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxClock } from '../core/clock.ts';
+import type { EventPublisher } from '../core/events.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
@@ -11,7 +12,7 @@ import { SpecMocker } from '../engine/mock.ts';
 import { SPEC_CACHE } from './specs.ts';
 import type { PrismWorker } from '../engine/prism-worker.ts';
 import type { ApiRuntime } from '../engine/runtime.ts';
-import { FILES_PREFIX } from '../engine/transport/files.ts';
+import { createUrlSigner, FILES_PREFIX } from '../engine/transport/files.ts';
 import { corsHeaders } from '../engine/transport/respond.ts';
 import { Validators } from '../engine/validate/validators.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
@@ -20,6 +21,7 @@ import type { ApiPolicy } from '../openapi/policy.ts';
 import { AccountStore, type AccountFixture } from '../tenancy/accounts.ts';
 import { CreditLedger } from '../tenancy/credits.ts';
 import { FixedWindowLimiter } from '../tenancy/rate-limit.ts';
+import { SessionTokens } from '../tenancy/session-tokens.ts';
 import type { ApiInstance } from '../engine/module.ts';
 
 export interface RuntimeServices {
@@ -28,7 +30,11 @@ export interface RuntimeServices {
   prism: PrismWorker;
   faults: FaultHooks;
   work: Semaphore;
+  events: EventPublisher;
   dataDir: string;
+  /** key of the signed file links (x-sandbox.files.signedUrls), one per sandbox */
+  fileSecret: Buffer;
+  seed: number | string;
   settings: JobSettings;
   media: MediaSettings;
   /** credit-ledger entries kept per account (CreditLedger's default when unset) */
@@ -45,16 +51,18 @@ function base(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, fixtures: 
   const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
   const ledger = new CreditLedger(() => clock.now(), { maxEntries: ledgerEntries });
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
+  const tokens = new SessionTokens(() => clock.now());
   return {
     prefix: spec.policy.routePrefix,
     spec,
     accounts,
     ledger,
     limiter,
+    tokens,
     validators: new Validators(spec),
     mocker: new SpecMocker(spec, prism, SPEC_CACHE),
     cors: exposedHeaders(spec.policy),
-    stores: [accounts, ledger, limiter] as Resettable[],
+    stores: [accounts, ledger, limiter, tokens] as Resettable[],
   };
 }
 
@@ -63,6 +71,13 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
   const parts = base(spec, services.clock, services.prism, fixtures, services.ledgerEntries);
   const dir = join(services.dataDir, spec.policy.id);
   mkdirSync(dir, { recursive: true });
+  const urlPath = `${FILES_PREFIX}/${spec.policy.id}`;
+  const signed = spec.policy.files?.signedUrls;
+  const fileSigner = signed ? createUrlSigner(services.fileSecret, signed.ttlSeconds, () => services.clock.now()) : undefined;
+  const link = (name: string) => {
+    const path = `${urlPath}/${encodeURIComponent(name)}`;
+    return fileSigner ? fileSigner.sign(path) : path;
+  };
   const instance: ApiInstance =
     module?.create({
       spec,
@@ -72,20 +87,25 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
       clock: services.clock,
       faults: services.faults,
       work: services.work,
-      files: { dir, urlPath: `${FILES_PREFIX}/${spec.policy.id}` },
+      events: services.events,
+      files: { dir, urlPath, link },
       register: (store) => parts.stores.push(store),
+      seed: services.seed,
       settings: services.settings,
       media: services.media,
     }) ?? { handlers: {} };
   const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
   if (unknownHandlers.length) throw new Error(`${spec.policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
   return {
-    runtime: { ...parts, handlers: instance.handlers, views: instance.views ?? {}, keyed: true, faultable: true, logged: true },
+    runtime: { ...parts, fileSigner, handlers: instance.handlers, views: instance.views ?? {}, keyed: true, faultable: true, logged: true },
     instance,
   };
 }
 
-/** The control API's runtime: its own handlers and token guard; never keyed, faulted or logged. */
+/**
+ * The control API's runtime: its own handlers and guard; never keyed, faulted or logged, and no
+ * CORS grant — it stays same-origin (the inspector page is served beside it).
+ */
 export function controlRuntime(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
-  return { ...base(spec, clock, prism, []), handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
+  return { ...base(spec, clock, prism, []), cors: {}, handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
 }

@@ -34,12 +34,18 @@ export class JobStore<D> {
     owned.states.set(job.state, (owned.states.get(job.state) ?? 0) + 1);
   }
 
-  /** Record a state change of a stored job (`finished`: the new state is terminal). */
+  /**
+   * Record a state change of a stored job (`finished`: the new state is terminal). A job that
+   * leaves a terminal state (a retry) leaves the finished queue; finishing again puts it last.
+   */
   moved(job: Job<D>, from: string, finished: boolean): void {
     const owned = this.byOwner.get(job.owner);
-    if (!owned || this.byId.get(job.id) !== job || from === job.state) return;
-    owned.states.set(from, (owned.states.get(from) ?? 1) - 1);
-    owned.states.set(job.state, (owned.states.get(job.state) ?? 0) + 1);
+    if (!owned || this.byId.get(job.id) !== job) return;
+    if (from !== job.state) {
+      owned.states.set(from, (owned.states.get(from) ?? 1) - 1);
+      owned.states.set(job.state, (owned.states.get(job.state) ?? 0) + 1);
+    }
+    owned.finished.delete(job);
     if (finished) owned.finished.add(job);
   }
 

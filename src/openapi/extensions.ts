@@ -6,7 +6,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { createAjv } from './ajv.ts';
 import { parseLimit } from './limit-wording.ts';
-import { operationValidationSchema, type ApiPolicy } from './policy.ts';
+import { describeProblem, operationValidationSchema, type ApiPolicy } from './policy.ts';
 
 type Place = 'root' | 'operation' | 'response' | 'other';
 
@@ -20,10 +20,66 @@ interface Extension {
 
 // Built on first use, as in policy.ts.
 let ajv: Ajv2020 | undefined;
+const ajvInstance = (): Ajv2020 => (ajv ??= createAjv({ allErrors: true, strict: false, validateSchema: false, code: { optimize: false } }));
 let compiled: ValidateFunction | undefined;
-const validationCheck = (v: unknown): boolean => {
-  ajv ??= createAjv({ allErrors: true, strict: false, validateSchema: false, code: { optimize: false } });
-  return (compiled ??= ajv.compile(operationValidationSchema))(v);
+const validationCheck = (v: unknown): boolean => (compiled ??= ajvInstance().compile(operationValidationSchema))(v);
+
+// Declarations the contract checker reads from an operation (decision 030): where a balance, a
+// page or a job's status and outputs are in a response, as JSON pointers.
+const pointer = { type: 'string', pattern: '^(/[^/]+)*$' };
+const codeRef = { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' };
+const closed = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, required, properties });
+const contractSchemas: Record<string, object> = {
+  'x-sandbox-balance': pointer,
+  'x-sandbox-pagination': closed(
+    {
+      items: pointer,
+      limit: { type: 'string', minLength: 1 },
+      cursor: closed({ param: { type: 'string' }, next: pointer }, ['param', 'next']),
+      offset: closed({ param: { type: 'string' }, total: pointer }, ['param']),
+      filters: { type: 'object', additionalProperties: pointer },
+    },
+    ['items', 'limit'],
+  ),
+  'x-sandbox-job': closed(
+    {
+      read: { type: 'string', minLength: 1 },
+      status: pointer,
+      success: { type: 'array', minItems: 1, items: { type: 'string' } },
+      failure: { type: 'array', items: { type: 'string' } },
+      error: pointer,
+      video: pointer,
+      thumbnail: pointer,
+      duration: pointer,
+      requestedDuration: { type: 'string', pattern: '^(/([^/]+|\\*))+$' },
+      frame: closed({ width: pointer, height: pointer }, ['width', 'height']),
+      aspectRatio: pointer,
+      ranges: { type: 'boolean' },
+      requestedAspectRatio: pointer,
+      cost: closed({ estimate: pointer, remaining: pointer, used: pointer }),
+      fault: closed({ stage: { type: 'string' }, code: codeRef }, ['stage', 'code']),
+      actions: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+      webhook: closed({
+        requestField: pointer,
+        subscribe: { type: 'string', minLength: 1 },
+        urlField: pointer,
+        eventField: pointer,
+        event: { type: 'string' },
+        secretField: pointer,
+      }),
+    },
+    ['read', 'status', 'success', 'failure'],
+  ),
+};
+// Compiled on first use, and only when no earlier start saw the same value pass (start-cache.ts).
+const schemaCheck = (schema: object): Extension['check'] => {
+  let check: ValidateFunction | undefined;
+  const run = (v: unknown) => (check ??= ajvInstance().compile(schema))(v);
+  return (v, _policy, passes) => {
+    if (passes(schema, v, () => run(v))) return undefined;
+    run(v);
+    return (check!.errors ?? []).map((e) => describeProblem(e, 'value')).join('; ');
+  };
 };
 
 const EXTENSIONS: Record<string, Extension> = {
@@ -70,6 +126,7 @@ const EXTENSIONS: Record<string, Extension> = {
       return unknown.length ? `names codes not in the catalogue: ${unknown.join(', ')}` : undefined;
     },
   },
+  ...Object.fromEntries(Object.entries(contractSchemas).map(([name, schema]) => [name, { places: ['operation'] as Place[], check: schemaCheck(schema) }])),
 };
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);

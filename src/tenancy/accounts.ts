@@ -47,6 +47,11 @@ export class AccountStore implements Resettable {
     return this.accounts.upsert(key, () => this.create({ key, plan: this.planFromKey(key) }, false));
   }
 
+  /** Every account (fixtures and those provisioned so far). */
+  list(): Account[] {
+    return [...this.accounts.values()];
+  }
+
   /** Forget every account (or one) and restore fixtures. */
   reset(key?: string): void {
     this.accounts.reset(key);

@@ -9,6 +9,8 @@ export interface PostRequest {
   headers: Record<string, string>;
   /** sign with this secret (APIs that sign) */
   secret?: string;
+  /** the secret is deliberately wrong (a bad_signature fault): recorded as not valid */
+  spoiled?: boolean;
   timeoutMs: number;
 }
 
@@ -19,15 +21,17 @@ export class WebhookPoster {
 
   async post(req: PostRequest, attempt: Omit<WebhookAttempt, 'status' | 'ok' | 'durationMs'>): Promise<WebhookAttempt> {
     const headers = { ...req.headers };
+    let signature: WebhookAttempt['signature'];
     if (this.signer && req.secret !== undefined) {
       const sig = this.signer(req.body, req.secret);
       headers[sig.header] = sig.value;
+      signature = { ...sig, valid: !req.spoiled };
     }
     const controller = new AbortController();
     this.inflight.add(controller);
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
     const started = Date.now();
-    const record: WebhookAttempt = { ...attempt, status: null, ok: false, durationMs: 0 };
+    const record: WebhookAttempt = { ...attempt, status: null, ok: false, durationMs: 0, ...(signature ? { signature } : {}) };
     try {
       const res = await fetch(req.url, { method: 'POST', headers, body: req.body, redirect: 'manual', signal: controller.signal });
       record.status = res.status;

@@ -58,6 +58,8 @@ export interface RenderJobsOptions {
   queueDelayMs: number;
   workTimeoutMs?: number;
   historyLimit?: number;
+  /** told of every state change, after the job's own bookkeeping (the sandbox's event stream) */
+  onTransition?(job: Job<RenderJobData>, from: string | null, to: string): void;
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : isoTime(ms));
@@ -112,7 +114,10 @@ export class RenderJobs {
       work: o.work,
       workTimeoutMs: o.workTimeoutMs,
       historyLimit: o.historyLimit,
-      onTransition: (job, _from, to) => this.onTransition(job, to),
+      onTransition: (job, from, to) => {
+        this.onTransition(job, to);
+        o.onTransition?.(job, from, to);
+      },
       onForget: (job) => this.removeFiles(job),
     });
     this.activeStates = o.policy.concurrency.activeStates ?? this.engine.activeStates;
@@ -208,8 +213,9 @@ export class RenderJobs {
 
   /** Jobs across accounts (or one) for the control API, newest first. */
   list(filter: ViewFilter): ViewRecord[] {
-    const jobs = this.engine.list(filter.key, filter.status ? [filter.status] : undefined);
-    return jobs.slice(0, filter.limit ?? jobs.length).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: this.view(j) }));
+    // The control view adds each state's entry on the sandbox clock.
+    const timeline = (j: Job<RenderJobData>) => Object.entries(j.enteredAt).sort((a, b) => a[1] - b[1]).map(([state, at]) => ({ state, at: iso(at) }));
+    return this.engine.select(filter).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: { ...this.view(j), timeline: timeline(j) } }));
   }
 
   reset(key?: string): void {
