@@ -210,8 +210,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return app;
   };
 
-  // Load Prism and answer every operation without a handler once (the answers are kept for the
-  // next start too, see engine/mock.ts).
+  // Load Prism and answer every operation once (plainly where there is no handler, and with each
+  // documented success code); the answers are kept for the next start too (engine/mock.ts).
   const warmMocks = () => Promise.all(apis.map((a) => a.mocker.warm(a.spec.operations.filter((o) => !a.handlers[o.operationId]).map((o) => o.operationId)))).then(() => undefined);
 
   let server: Server | undefined;

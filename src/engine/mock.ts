@@ -1,11 +1,13 @@
-// Answer an operation that has no stateful handler from the spec's own examples and schemas,
-// through Stoplight Prism's HTTP mocker, which runs in a worker thread (prism-worker.ts).
-// Prism's answer to a plain request (no Prefer, no injected status) depends only on the method,
-// the operation and the Accept header, so it is cached per (method, operation, Accept), frozen:
-// after the first, such a request costs a map lookup instead of a trip through Prism. warm()
-// starts the worker and answers the given operations once, off the request path, so their
-// first requests are already cached; the answers are then kept for the next start (keyed by
-// Prism's version and the document), so even a request at the first 200 is answered at once.
+// Answer a request from the spec's own examples and schemas, through Stoplight Prism's HTTP
+// mocker, which runs in a worker thread (prism-worker.ts): an operation without a handler, a
+// `Prefer: code=2xx` / `example=` request, an injected 2xx. Prism runs its static mock without
+// request validation or security checks (the sandbox has done both), so its answer depends only
+// on the method, the operation, the Accept header and the selection (code, example): it is
+// cached per those, frozen, unless `dynamic=true` asks for generated data. After the first, such
+// a request costs a map lookup instead of a trip through Prism. warm() starts the worker and
+// answers every operation once off the request path (plainly where there is no handler, and
+// with each documented success code), so first requests are already cached; the answers are
+// kept for the next start (keyed by Prism's version and the document).
 import { createHash } from 'node:crypto';
 import type { ApiSpec } from '../openapi/load.ts';
 import { prismIdentity, type PrismRequest, type PrismSelection, type PrismWorker } from './prism-worker.ts';
@@ -37,7 +39,7 @@ function deepFreeze<T>(value: T): T {
 
 export class SpecMocker {
   private readonly cache = new Map<string, MockResponse>();
-  /** a few Accept variants per operation at most: the cache cannot grow with traffic */
+  /** a few Accept and selection variants per operation at most: the cache cannot grow with traffic */
   private readonly maxCached: number;
   private registered = false;
   /** the key of this document's answers in the store, once the document Prism sees is built */
@@ -48,7 +50,7 @@ export class SpecMocker {
     private readonly prism: PrismWorker,
     private readonly store?: AnswerStore,
   ) {
-    this.maxCached = Math.max(16, spec.operations.length * 4);
+    this.maxCached = Math.max(32, spec.operations.length * 8);
   }
 
   /** Answers cached so far (for tests and the benchmark). */
@@ -56,16 +58,22 @@ export class SpecMocker {
     return this.cache.size;
   }
 
-  /** Start Prism now and answer each of `operationIds` once, so that their first requests hit the cache. */
-  async warm(operationIds: string[]): Promise<void> {
-    if (!operationIds.length) return;
+  /**
+   * Start Prism now and answer every operation with the usual Accept values: plainly for
+   * `unhandled`, the operations without a handler, and with each documented 2xx/3xx code for all
+   * (what `Prefer: code=` and an injected success ask), so that first requests hit the cache.
+   */
+  async warm(unhandled: string[]): Promise<void> {
+    if (!this.spec.operations.length) return;
     this.register();
     this.prism.start();
-    for (const id of operationIds) {
-      const op = this.spec.operation(id);
-      for (const accept of WARM_ACCEPTS) {
+    const plain = new Set(unhandled);
+    for (const op of this.spec.operations) {
+      const asks: { accept?: string; prefer: PrismSelection }[] = plain.has(op.operationId) ? WARM_ACCEPTS.map((accept) => ({ accept, prefer: {} })) : [];
+      for (const code of Object.keys(op.responses)) if (/^[23]\d\d$/.test(code)) for (const accept of WARM_ACCEPTS) asks.push({ accept, prefer: { code: Number(code) } });
+      for (const { accept, prefer } of asks) {
         try {
-          await this.respond({ method: op.method, path: op.servedPath, query: {}, headers: accept ? { accept } : {}, body: undefined }, {}, id);
+          await this.respond({ method: op.method, path: op.servedPath, query: {}, headers: accept ? { accept } : {}, body: undefined }, prefer, op.operationId);
         } catch {
           // An operation Prism cannot answer says so when it is requested.
         }
@@ -77,12 +85,15 @@ export class SpecMocker {
 
   /**
    * The documented response for a request; `code`/`example`/`dynamic` select one as Prism's
-   * Prefer header does. `cacheAs` (the operationId) allows a cached answer when nothing is selected.
+   * Prefer header does. `cacheAs` (the operationId) allows a cached answer unless `dynamic` asks
+   * for generated data.
    */
   async respond(req: PrismRequest, prefer: PrismSelection = {}, cacheAs?: string): Promise<MockResponse> {
-    const plain = prefer.code === undefined && prefer.example === undefined && !prefer.dynamic;
     const accept = req.headers.accept;
-    const key = cacheAs !== undefined && plain ? `${req.method} ${cacheAs} ${Array.isArray(accept) ? accept.join(',') : (accept ?? '')}` : undefined;
+    const key =
+      cacheAs !== undefined && !prefer.dynamic
+        ? `${req.method} ${cacheAs} ${Array.isArray(accept) ? accept.join(',') : (accept ?? '')} ${prefer.code ?? ''} ${prefer.example ?? ''}`
+        : undefined;
     this.register();
     const hit = key === undefined ? undefined : this.cache.get(key);
     if (hit) return hit;
@@ -102,7 +113,7 @@ export class SpecMocker {
     doc.paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([p, v]) => [(this.spec.mount + p).replace(/\/{2,}/g, '/'), v]));
     this.prism.register(this.spec.policy.id, doc);
     if (!this.store) return;
-    this.storeKey = `mock answers: ${prismIdentity()}, document ${createHash('sha256').update(JSON.stringify(doc)).digest('hex')}`;
+    this.storeKey = `mock answers v2: ${prismIdentity()}, document ${createHash('sha256').update(JSON.stringify(doc)).digest('hex')}`;
     const saved = this.store.load(this.storeKey);
     if (!Array.isArray(saved)) return;
     for (const [key, answer] of saved as [string, MockResponse][]) {

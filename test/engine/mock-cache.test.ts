@@ -1,5 +1,7 @@
-// Mocked operations: Prism runs in a worker, its plain answer is cached per operation, warm-up
-// fills the cache after listen, and the cached answer is exactly what Prism answers afresh.
+// Answers from the spec: Prism runs in a worker, its static answer is cached per (operation,
+// Accept, Prefer selection), warm-up fills the cache after listen, and a cached answer is
+// exactly what Prism answers afresh. Every Sketchpen operation has a handler, so the spec's
+// answers are what `Prefer: code=` / `example=` ask for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http.ts';
 import { startSandbox, type RunningSandbox } from '../support/sandbox.ts';
@@ -15,33 +17,55 @@ describe('the mocker, warmed at start-up', () => {
   afterAll(() => s.close());
 
   const sketchpen = () => s.sandbox.apis.find((a) => a.spec.policy.id === 'sketchpen')!;
-  const mockedGets = () => sketchpen().spec.operations.filter((o) => o.method === 'get' && !sketchpen().handlers[o.operationId]);
+  const successCodes = () => sketchpen().spec.operations.flatMap((o) => Object.keys(o.responses).filter((c) => /^[23]\d\d$/.test(c)).map((c) => ({ op: o, code: Number(c) })));
+  const gets = () => successCodes().filter(({ op }) => op.method === 'get');
+  const pathOf = (servedPath: string) => servedPath.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000001');
 
-  it('answers every mocked operation once after listen, without a request', async () => {
-    expect(mockedGets().length).toBeGreaterThan(0);
-    await eventually(() => sketchpen().mocker.cached >= mockedGets().length, 60_000);
+  it('answers every operation with each documented success code once after listen (no Accept, */* and application/json), without a request', async () => {
+    expect(successCodes().length).toBeGreaterThan(0);
+    await eventually(() => sketchpen().mocker.cached >= 3 * successCodes().length, 60_000);
   }, 90_000);
 
-  it('a cached answer is the answer Prism gives afresh (status, body, documented headers)', async () => {
-    for (const op of mockedGets()) {
-      const path = op.servedPath.replace(/\{[^}]+\}/g, 'x1');
-      const cached = await call(s.url, 'GET', path, { headers: { 'x-api-key': KEY } });
-      // `Prefer: dynamic=false` asks Prism for exactly the plain answer, but is never served from the cache.
-      const fresh = await call(s.url, 'GET', path, { headers: { 'x-api-key': KEY, prefer: 'dynamic=false' } });
+  it('a cached answer to Prefer: code= is the answer Prism gives afresh (status and body)', async () => {
+    await eventually(() => sketchpen().mocker.cached >= 3 * successCodes().length, 60_000);
+    const before = sketchpen().mocker.cached;
+    for (const { op, code } of gets()) {
+      const path = pathOf(op.servedPath);
+      const cached = await call(s.url, 'GET', path, { headers: { 'x-api-key': KEY, prefer: `code=${code}` } });
+      // Asked of the mocker without an operation to cache it as: Prism answers afresh.
+      const fresh = await sketchpen().mocker.respond({ method: 'get', path, query: {}, headers: {}, body: undefined }, { code });
       expect(cached.status, op.operationId).toBe(fresh.status);
       expect(cached.body, op.operationId).toEqual(fresh.body);
-      expect(cached.headers.get('content-type')).toBe(fresh.headers.get('content-type'));
-      expect(cached.headers.get('x-request-id')).not.toBe(fresh.headers.get('x-request-id'));
     }
+    // Every one of them was a cache hit: warm-up had answered them all.
+    expect(sketchpen().mocker.cached).toBe(before);
   }, 90_000);
 
-  it('the cache stays bounded whatever Accept headers arrive', async () => {
+  it('Prefer: example= answers the named example, cached per name; dynamic=true is never cached', async () => {
+    const path = '/api/v1/videos/00000000-0000-4000-8000-000000000001';
+    const ask = (prefer: string) => call(s.url, 'GET', path, { headers: { 'x-api-key': KEY, prefer } });
+    const refining = await ask('example=refining');
+    const failed = await ask('example=failed');
+    expect(refining.status).toBe(200);
+    expect((refining.body as { status: string }).status).toBe('refining');
+    expect((failed.body as { status: string }).status).toBe('failed');
+    const n = sketchpen().mocker.cached;
+    expect((await ask('example=refining')).body).toEqual(refining.body);
+    expect(sketchpen().mocker.cached).toBe(n);
+    expect((await ask('dynamic=true')).status).toBe(200);
+    expect(sketchpen().mocker.cached).toBe(n);
+    // An example the spec does not have is the caller's 400, and is not cached either.
+    expect((await ask('example=no-such-example')).status).toBe(400);
+    expect(sketchpen().mocker.cached).toBe(n);
+  }, 90_000);
+
+  it('the cache stays bounded whatever Accept headers and example names arrive', async () => {
     const before = sketchpen().mocker.cached;
     for (let i = 0; i < 150; i++) {
-      const r = await call(s.url, 'GET', '/api/v1/themes', { headers: { 'x-api-key': KEY, accept: `application/json; q=0.${(i % 9) + 1}, text/x-${i}` } });
+      const r = await call(s.url, 'GET', '/api/v1/themes', { headers: { 'x-api-key': KEY, prefer: 'code=200', accept: `application/json; q=0.${(i % 9) + 1}, text/x-${i}` } });
       expect(r.status).toBe(200);
     }
     expect(sketchpen().mocker.cached).toBeGreaterThan(before);
-    expect(sketchpen().mocker.cached).toBeLessThanOrEqual(Math.max(16, sketchpen().spec.operations.length * 4));
+    expect(sketchpen().mocker.cached).toBeLessThanOrEqual(Math.max(32, sketchpen().spec.operations.length * 8));
   }, 90_000);
 });

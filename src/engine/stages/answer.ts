@@ -37,8 +37,8 @@ async function fromSpec(ex: Exchange): Promise<void> {
   if (ex.route.kind !== 'match') return;
   let mocked;
   try {
-    // Without a selection, the operation's answer is Prism's plain one: cacheable by operationId.
-    mocked = await api.mocker.respond({ method: ex.method, path: ex.path, query: ex.query, headers: req.headers, body: ex.body }, ex.mock, ex.mock ? undefined : ex.route.op.operationId);
+    // Prism's static answer depends on the operation, Accept and the selection: cacheable by operationId.
+    mocked = await api.mocker.respond({ method: ex.method, path: ex.path, query: ex.query, headers: req.headers, body: ex.body }, ex.mock, ex.route.op.operationId);
   } catch (err) {
     // A Prefer the spec cannot satisfy (unknown example name, …) is the caller's 400, not our 500.
     if (ex.mock && err instanceof MockUnavailable) throw faultRequestError(ex.policy, `Prefer cannot be satisfied: ${err.message}`);
