@@ -2,7 +2,9 @@
 // control API and outside its spec, like /files: a page is not an API operation, and it must load
 // without the admin token (it asks for the token, then calls the control API with it). Everything
 // it shows comes from the control API; this only hands out three files, read once, with a strict
-// same-origin Content-Security-Policy.
+// same-origin Content-Security-Policy. The page names its script and stylesheet with their content
+// hash (app.js?v=…), so a browser keeps them without asking again: a reload costs one round trip
+// for the page and then only the control API's answers.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,8 +26,10 @@ const HEADERS = {
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-cache',
 };
+const REVALIDATE = 'no-cache';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const ASSETS = ['app.js', 'style.css'];
 
 interface Loaded {
   body: Buffer;
@@ -36,11 +40,18 @@ interface Loaded {
 export function createUiHandler(controlPrefix: string, dir = UI_DIR) {
   const base = `${controlPrefix}/ui`;
   const cache = new Map<string, Loaded>();
+  const loaded = (body: Buffer): Loaded => ({ body, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"` });
   const load = (name: string): Loaded => {
     let f = cache.get(name);
     if (!f) {
-      const body = readFileSync(join(dir, name));
-      f = { body, etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"` };
+      let body = readFileSync(join(dir, name));
+      if (name === 'index.html') {
+        // Point the page at this very version of its assets.
+        let html = body.toString('utf8');
+        for (const asset of ASSETS) html = html.replace(`"${asset}"`, `"${asset}?v=${load(asset).etag.slice(1, -1)}"`);
+        body = Buffer.from(html);
+      }
+      f = loaded(body);
       cache.set(name, f);
     }
     return f;
@@ -51,7 +62,7 @@ export function createUiHandler(controlPrefix: string, dir = UI_DIR) {
     const path = q === -1 ? target : target.slice(0, q);
     if (path !== base && !path.startsWith(`${base}/`)) return false;
     const plain = (status: number, text: string, extra: Record<string, string> = {}) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...HEADERS, ...extra });
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': REVALIDATE, ...HEADERS, ...extra });
       res.end(req.method === 'HEAD' ? undefined : text);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -69,12 +80,15 @@ export function createUiHandler(controlPrefix: string, dir = UI_DIR) {
       return true;
     }
     const file = load(name);
+    // Only the URL of this exact content may be kept for good; any other is asked for again.
+    const version = q === -1 ? undefined : new URLSearchParams(target.slice(q + 1)).get('v');
+    const cacheControl = ASSETS.includes(name) && version === file.etag.slice(1, -1) ? IMMUTABLE : REVALIDATE;
     if (req.headers['if-none-match'] === file.etag) {
-      res.writeHead(304, { ETag: file.etag, ...HEADERS });
+      res.writeHead(304, { ETag: file.etag, 'Cache-Control': cacheControl, ...HEADERS });
       res.end();
       return true;
     }
-    res.writeHead(200, { 'Content-Type': FILES[name]!, 'Content-Length': file.body.length, ETag: file.etag, ...HEADERS });
+    res.writeHead(200, { 'Content-Type': FILES[name]!, 'Content-Length': file.body.length, ETag: file.etag, 'Cache-Control': cacheControl, ...HEADERS });
     res.end(req.method === 'HEAD' ? undefined : file.body);
     return true;
   };

@@ -231,17 +231,28 @@ describe('the inspector’s files', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-cache');
     const html = await page.text();
-    expect(html).toContain('<script type="module" src="app.js"></script>');
     expect(html).not.toMatch(/https?:\/\//); // no CDN, nothing off-site
     for (const [file, type] of [
       ['app.js', 'text/javascript; charset=utf-8'],
       ['style.css', 'text/css; charset=utf-8'],
     ]) {
-      const r = await fetch(`${sb.url}/__sandbox/ui/${file}`);
+      // The page names each asset by its content hash; that URL may be kept for good.
+      const version = html.match(new RegExp(`"${file.replace('.', '\\.')}\\?v=([\\w-]+)"`))?.[1];
+      expect(version, `${file} is linked with ?v=<hash>`).toBeTruthy();
+      const r = await fetch(`${sb.url}/__sandbox/ui/${file}?v=${version}`);
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toBe(type);
+      expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       const etag = r.headers.get('etag')!;
+      expect(etag).toBe(`"${version}"`);
+      // Any other version (an old page, or none) is revalidated, never kept.
+      for (const other of ['', '?v=stale']) {
+        const o = await fetch(`${sb.url}/__sandbox/ui/${file}${other}`);
+        expect(o.headers.get('cache-control')).toBe('no-cache');
+        await o.arrayBuffer();
+      }
       expect((await fetch(`${sb.url}/__sandbox/ui/${file}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
     }
     expect((await fetch(`${sb.url}/__sandbox/ui/../admin/index.ts`)).status).toBe(404);
