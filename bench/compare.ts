@@ -35,8 +35,8 @@ try {
       job: { method: 'GET', path: job, headers: { 'x-api-key': PF_KEY } },
       invalid: INVALID_RENDER,
       mocked: MOCKED,
-      // A selection the cache does not answer: every request goes through Prism.
-      prefer: { ...MOCKED, headers: { ...MOCKED.headers, prefer: 'code=200' } },
+      // A selection the cache does not answer (generated data): every request goes through Prism.
+      prefer: { ...MOCKED, headers: { ...MOCKED.headers, prefer: 'code=200, dynamic=true' } },
     };
     for (const id of wanted) await load(requests[id]!, { port: server.port, connections: 10, durationMs: 1000 });
     await untilIdle(server.pid);

@@ -18,8 +18,12 @@ export const SP_KEY = 'sk_test_enterprise_bench0001';
 
 /** A handled PhantomFlow operation with no state: the readiness probe. */
 export const READY: LoadRequest = { method: 'GET', path: '/api/render/schema', headers: { 'x-api-key': PF_KEY } };
-/** A Sketchpen operation with no handler: answered by the mocker from the spec. */
-export const MOCKED: LoadRequest = { method: 'GET', path: '/api/v1/themes', headers: { 'x-api-key': SP_KEY } };
+/**
+ * A Sketchpen operation answered by the mocker from the spec. Every Sketchpen operation has a
+ * handler now, so what reaches the mocker is a `Prefer: code=`/`example=` request (or an
+ * injected 2xx): here `Prefer: code=200` on GET /api/v1/themes.
+ */
+export const MOCKED: LoadRequest = { method: 'GET', path: '/api/v1/themes', headers: { 'x-api-key': SP_KEY, prefer: 'code=200' } };
 export const INVALID_RENDER: LoadRequest = {
   method: 'POST',
   path: '/api/render',

@@ -1,4 +1,4 @@
-// Throughput, latency and server CPU per request of three scenarios, for each build of the
+// Throughput, latency and server CPU per request of four scenarios, for each build of the
 // sandbox, Prism 5.14 (static mock) and a bare node:http server replaying the sandbox's exact
 // responses. All servers run at once and the runs are interleaved round by round (each round in
 // another order), so the shared machine's noise falls on every target alike.
@@ -12,10 +12,10 @@ import { exchange, load, type LoadRequest } from '../lib/http-load.ts';
 import { cpuMs, untilIdle } from '../lib/proc.ts';
 import { launch, stop, until200, type Server } from '../lib/servers.ts';
 import { percentile, spread, type Spread } from '../lib/stats.ts';
-import { freePort, INVALID_RENDER, MOCKED, PF_KEY, READY, rotate, startSandbox, type Build } from '../lib/targets.ts';
+import { freePort, INVALID_RENDER, MOCKED, PF_KEY, READY, rotate, SP_KEY, startSandbox, type Build } from '../lib/targets.ts';
 
 export interface Scenario {
-  id: 'job' | 'invalid' | 'mocked';
+  id: 'job' | 'video' | 'invalid' | 'mocked';
   name: string;
   /** also run against Prism */
   prism: boolean;
@@ -23,9 +23,13 @@ export interface Scenario {
 
 export const SCENARIOS: Scenario[] = [
   { id: 'job', name: 'GET /api/jobs/{id}', prism: true },
+  { id: 'video', name: 'Sketchpen GET /api/v1/videos/{id} (stateful)', prism: false },
   { id: 'invalid', name: 'invalid POST /api/render (400)', prism: false },
-  { id: 'mocked', name: 'mocked Sketchpen GET /api/v1/themes', prism: false },
+  { id: 'mocked', name: 'mocked Sketchpen GET /api/v1/themes (Prefer: code=200)', prism: false },
 ];
+
+/** The sandboxes of this section run with Sketchpen's fast timing: a video reaches `refining` (where it waits for approval) in seconds. */
+export const SANDBOX_ARGS = ['--timing', 'fast'];
 
 export interface RunSample {
   reqPerSec: number;
@@ -67,6 +71,24 @@ export async function completedJob(port: number): Promise<string> {
   throw new Error('the benchmark job did not complete');
 }
 
+/** A Sketchpen video of this sandbox to read, once it waits in `refining` (its view no longer changes). */
+export async function refiningVideo(port: number): Promise<string> {
+  const created = await exchange(port, {
+    method: 'POST',
+    path: '/api/v1/videos',
+    headers: { 'x-api-key': SP_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'How a benchmark is read' }),
+  });
+  if (created.status !== 201) throw new Error(`POST /api/v1/videos answered ${created.status}: ${created.body.toString()}`);
+  const path = `/api/v1/videos/${(JSON.parse(created.body.toString()) as { id: string }).id}`;
+  for (let i = 0; i < 600; i++) {
+    const r = await exchange(port, { method: 'GET', path, headers: { 'x-api-key': SP_KEY } });
+    if ((JSON.parse(r.body.toString()) as { status: string }).status === 'refining') return path;
+    await sleep(100);
+  }
+  throw new Error('the benchmark video did not reach refining');
+}
+
 interface Target {
   name: string;
   server: Server;
@@ -96,15 +118,20 @@ export async function throughput(builds: Build[], o: { seconds: number; rounds: 
   try {
     const targets: Target[] = [];
     for (const b of builds) {
-      const s = await startSandbox(b);
+      const s = await startSandbox(b, { args: SANDBOX_ARGS });
       servers.push(s);
       const job = await completedJob(s.port);
-      targets.push({ name: `sandbox ${b.name}`, server: s, requests: { job: { method: 'GET', path: job, headers: { 'x-api-key': PF_KEY } }, invalid: INVALID_RENDER, mocked: MOCKED } });
+      const video = await refiningVideo(s.port);
+      targets.push({
+        name: `sandbox ${b.name}`,
+        server: s,
+        requests: { job: { method: 'GET', path: job, headers: { 'x-api-key': PF_KEY } }, video: { method: 'GET', path: video, headers: { 'x-api-key': SP_KEY } }, invalid: INVALID_RENDER, mocked: MOCKED },
+      });
     }
     // The bare server replays what the newest sandbox sent, byte for byte.
     const newest = targets[targets.length - 1]!;
     const captured: Captured[] = [];
-    for (const id of ['job', 'invalid', 'mocked'] as const) {
+    for (const id of ['job', 'video', 'invalid', 'mocked'] as const) {
       const req = newest.requests[id]!;
       await exchange(newest.server.port, req); // the mocker's first answer may differ in timing only
       const r = await exchange(newest.server.port, req);
@@ -167,6 +194,7 @@ export async function throughput(builds: Build[], o: { seconds: number; rounds: 
       ratios[b.name] = {
         jobVsPrism: ratio(me, 'prism 5.14 (static mock)', 'job'),
         jobVsBare: ratio(me, 'bare node:http', 'job'),
+        videoVsBare: ratio(me, 'bare node:http', 'video'),
         invalidVsBare: ratio(me, 'bare node:http', 'invalid'),
         mockedVsBare: ratio(me, 'bare node:http', 'mocked'),
       };
