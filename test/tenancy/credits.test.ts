@@ -76,4 +76,23 @@ describe('the control API ledger view of a long-lived account', () => {
     const account = await call(s.url, 'GET', `/__sandbox/accounts/${key}`);
     expect(account.body.ledger).toEqual({ entries: entries.length, sum: 1005, balanced: true, folded });
   });
+
+  it("Sketchpen's ledger is the same bounded ledger (its runtime composes the same piece)", async () => {
+    const key = freshKey('sk_test_', 'pro');
+    for (let i = 0; i < 45; i++) {
+      const r = await call(s.url, 'PATCH', `/__sandbox/accounts/${key}`, { body: { balance: 200 + i } });
+      expect(r.status).toBe(200);
+    }
+    const ledger = await call(s.url, 'GET', `/__sandbox/accounts/${key}/ledger`);
+    expect(ledger.status).toBe(200);
+    expect(ledger.body.api).toBe('sketchpen');
+    expect(ledger.body.entries.length).toBeLessThanOrEqual(21);
+    expect(ledger.body.entries[0].kind).toBe('carried');
+    expect(ledger.body.folded + ledger.body.entries.length - 1).toBe(46);
+    expect(ledger.body).toMatchObject({ balance: 244, sum: 244, balanced: true });
+    // The API's own view shows the same balance.
+    const account = await call(s.url, 'GET', '/api/v1/account', { headers: { 'x-api-key': key } });
+    expect(account.status).toBe(200);
+    expect(account.body).toMatchObject({ credits: 244, active_videos: 0 });
+  });
 });
