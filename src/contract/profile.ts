@@ -25,6 +25,8 @@ export interface JobDeclaration {
   /** the video URL answers HTTP Range requests (206) */
   ranges?: boolean;
   thumbnail?: string;
+  /** a separate audio file of the output (its soundtrack) */
+  audio?: string;
   duration?: string;
   requestedDuration?: string;
   frame?: { width: string; height: string };

@@ -42,7 +42,7 @@ export type CaseMeta =
   | { kind: 'catalogue'; code: string; label: string }
   | { kind: 'state'; step: StateStep; resource: string; id: string; label: string; sent?: unknown; created?: unknown }
   | { kind: 'job'; step: 'submit' | 'poll' | 'action' | 'final' | 'refund'; label: string }
-  | { kind: 'file'; role: 'video' | 'thumbnail' | 'range'; label: string }
+  | { kind: 'file'; role: 'video' | 'thumbnail' | 'audio' | 'range'; label: string }
   | { kind: 'account'; step: 'before' | 'reserved' | 'settled' | 'refunded' | 'ledger'; label: string }
   | { kind: 'limit'; step: 'rate-trigger' | 'rate-reset' | 'concurrency' | 'credits'; label: string }
   | { kind: 'webhook'; label: string }

@@ -50,6 +50,7 @@ const contractSchemas: Record<string, object> = {
       error: pointer,
       video: pointer,
       thumbnail: pointer,
+      audio: pointer,
       duration: pointer,
       requestedDuration: { type: 'string', pattern: '^(/([^/]+|\\*))+$' },
       frame: closed({ width: pointer, height: pointer }, ['width', 'height']),

@@ -239,7 +239,7 @@ describe('the inspector’s files', () => {
       ['style.css', 'text/css; charset=utf-8'],
     ] as const) {
       // The page names each asset by its content hash; that URL may be kept for good.
-      const version = html.match(new RegExp(`"${file.replace('.', '\\.')}\\?v=([\\w-]+)"`))?.[1];
+      const version = html.match(new RegExp(`"${file!.replace('.', '\\.')}\\?v=([\\w-]+)"`))?.[1];
       expect(version, `${file} is linked with ?v=<hash>`).toBeTruthy();
       const r = await fetch(`${sb.url}/__sandbox/ui/${file}?v=${version}`);
       expect(r.status).toBe(200);

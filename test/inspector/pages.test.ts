@@ -13,6 +13,7 @@ import { browserSkipReason, launchBrowser, openInspector, problemsOf, screenshot
 import { call } from '../support/http.ts';
 import { localServer, tinyScript, waitForJob } from '../support/phantomflow.ts';
 import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.ts';
+import { createApproved, status, waitVideo } from '../support/sketchpen.ts';
 
 const title = `the inspector in Chromium${browserSkipReason ? ` — SKIPPED: ${browserSkipReason}` : ''}`;
 
@@ -349,9 +350,50 @@ describe.skipIf(browserSkipReason)(title, { timeout: 60_000 }, () => {
       // Lifecycle on the sandbox clock, credits from the ledger.
       expect((await pane.locator('ol.timeline li').allTextContents()).map((t) => t.split(' ')[0])).toEqual(['queued', 'rendering', 'completed']);
       const facts = await pane.locator('dl.facts').nth(1).textContent();
-      expect(facts).toBe(`Estimated${job.estimated_credits}Reserved${job.estimated_credits}Settled back0Refunded0Used${job.credits_used}`);
+      expect(facts).toBe(`Estimated${job.estimated_credits}Reserved${job.estimated_credits}Used${job.credits_used}`);
       await page.evaluate(() => (document.querySelector('#job-detail video') as HTMLVideoElement).pause());
       await screenshot(page, 'jobs');
+      expect(problemsOf(page)).toEqual([]);
+      await page.close();
+    });
+
+    it('a completed Sketchpen video plays from its signed link, with its audio, scenes and charge', async () => {
+      const key = freshKey('sk_test_', 'enterprise');
+      const created = await createApproved(sb.url, key, { prompt: 'How tides work', fps: 8, aspect_ratio: '1:1' });
+      const page = await openInspector(browser.context, sb.url, 'jobs');
+      const v = await waitVideo(sb.url, key, created.id, status('completed', 'failed'));
+      expect(v.status).toBe('completed');
+      const file = join(mkdtempSync(join(tmpdir(), 'inspector-sketchpen-')), 'out.mp4');
+      writeFileSync(file, Buffer.from(await (await fetch(v.video_url)).arrayBuffer()));
+      const probed = await probe(file);
+
+      const row = rowWith(page, '#jobs-table', key);
+      await row.filter({ hasText: 'completed' }).waitFor();
+      await row.getByRole('button', { name: `Show job ${v.id}, completed` }).click();
+      const pane = page.locator('#job-detail');
+      await pane.getByRole('heading', { name: `Job ${v.id}` }).waitFor();
+      // The links are pre-signed: the page must use them whole, or the sandbox answers 403.
+      const media = await until<{ video: number; duration: number; width: number; height: number; audio: number; audioDuration: number }>(page, () => {
+        const el = document.querySelector('#job-detail video') as HTMLVideoElement | null;
+        const au = document.querySelector('#job-detail audio') as HTMLAudioElement | null;
+        return el && au && el.readyState >= 2 && au.readyState >= 1 ? { video: el.readyState, duration: el.duration, width: el.videoWidth, height: el.videoHeight, audio: au.readyState, audioDuration: au.duration } : null;
+      }, 15_000);
+      expect(Math.abs(media.duration - probed.durationSeconds)).toBeLessThan(0.05);
+      expect(media.width).toBe(media.height); // 1:1 as asked
+      expect(Math.abs(media.audioDuration - probed.durationSeconds)).toBeLessThan(0.3);
+      await pane.getByText(`${probed.durationSeconds.toFixed(2)} s (the file)`).waitFor();
+      // Every scene: its image loaded, its speech and visual description as captions.
+      const figures = pane.locator('.scenes figure');
+      expect(await figures.count()).toBe(v.scenes.length);
+      for (const [i, scene] of v.scenes.entries()) {
+        const fig = figures.nth(i);
+        expect(await fig.textContent()).toBe(`${i + 1}. ${scene.speech}${scene.visual_description}`);
+        expect(await fig.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+      }
+      const charged = v.scenes.length + 1; // a credit per scene and one for the narration
+      expect(await pane.locator('dl.facts').nth(1).textContent()).toBe(`Charged${charged}`);
+      expect((await pane.locator('ol.timeline li').allTextContents()).map((t) => t.split(' ')[0])).toEqual(['pending', 'scripting', 'refining', 'visualising', 'narrating', 'curating', 'rendering', 'completed']);
+      await screenshot(page, 'jobs-sketchpen');
       expect(problemsOf(page)).toEqual([]);
       await page.close();
     });
@@ -368,7 +410,7 @@ describe.skipIf(browserSkipReason)(title, { timeout: 60_000 }, () => {
       await row.getByRole('button').click();
       const pane = page.locator('#job-detail');
       await pane.locator('.error', { hasText: 'RENDER_FAILED boom from the test' }).waitFor();
-      expect(await pane.locator('dl.facts').nth(1).textContent()).toBe('Estimated3Reserved3Settled back0Refunded3Used0');
+      expect(await pane.locator('dl.facts').nth(1).textContent()).toBe('Estimated3Reserved3Refunded3Used0');
       expect(await pane.locator('video').count()).toBe(0);
       await page.close();
     });

@@ -2,7 +2,7 @@
 // must fail, naming the check that guards the rule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from './sandbox.ts';
-import { BREAKAGES, MAIN_KEY, startBreakingProxy } from './breaking-proxy.ts';
+import { BREAKAGES, MAIN_KEY, SKETCHPEN_KEY, startBreakingProxy } from './breaking-proxy.ts';
 import { describeFailures, runSuite } from './contract.ts';
 
 export function defineBreakageTests(names: string[], baseline: boolean): void {
@@ -13,11 +13,13 @@ export function defineBreakageTests(names: string[], baseline: boolean): void {
   afterAll(() => sb.close());
 
   const throughProxy = async (name: string | undefined) => {
-    const proxy = await startBreakingProxy(sb.url, name ? BREAKAGES[name] : undefined);
+    const breakage = name ? BREAKAGES[name] : undefined;
+    const proxy = await startBreakingProxy(sb.url, breakage);
+    const [api, baseUrl, key] = breakage?.api === 'sketchpen' ? (['sketchpen', `${proxy.url}/api/v1`, SKETCHPEN_KEY] as const) : (['phantomflow', proxy.url, MAIN_KEY] as const);
     try {
-      await fetch(`${sb.url}/__sandbox/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: MAIN_KEY }) });
+      await fetch(`${sb.url}/__sandbox/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
       // The whole suite, with one generated case per operation (instead of two) to spare the CPU.
-      return await runSuite({ api: 'phantomflow', baseUrl: proxy.url, key: MAIN_KEY, seed: 11, examplesPerOperation: 1, destructive: name === 'missing-retry-after' });
+      return await runSuite({ api, baseUrl, key, seed: 11, examplesPerOperation: 1, destructive: name === 'missing-retry-after' });
     } finally {
       await proxy.close();
     }

@@ -23,6 +23,8 @@ export interface Breakage {
   what: string;
   /** the check that must name it */
   check: string;
+  /** the API whose suite runs through the proxy (PhantomFlow unless said) */
+  api?: 'sketchpen';
   request?(req: Exchange): void;
   response?(req: Exchange, res: Answer): void;
 }
@@ -41,6 +43,8 @@ const isApi = (req: Exchange) => req.path.startsWith('/api/');
 
 /** The key the breakage test runs with (the one `ignored-auth` and `leaked-resource` substitute). */
 export const MAIN_KEY = 've_test_pro_proxy_main_key';
+/** The key of the breakages of Sketchpen. */
+export const SKETCHPEN_KEY = 'sk_test_pro_proxy_main_key';
 
 export const BREAKAGES: Record<string, Breakage> = {
   'drop-rate-limit-header': {
@@ -122,6 +126,17 @@ export const BREAKAGES: Record<string, Breakage> = {
     response: (req, res) => {
       if (req.path.startsWith('/files/') && req.path.endsWith('.jpg') && res.status === 200) {
         res.body = Buffer.from('<html>not an image</html>');
+        res.headers['content-length'] = String(res.body.length);
+      }
+    },
+  },
+  'audio-not-audio': {
+    what: "a Sketchpen video's separate audio file is not audio",
+    check: 'audio_is_audio',
+    api: 'sketchpen',
+    response: (req, res) => {
+      if (req.path.startsWith('/files/') && req.path.endsWith('.m4a') && res.status === 200) {
+        res.body = Buffer.from('this is not audio\n'.repeat(50));
         res.headers['content-length'] = String(res.body.length);
       }
     },

@@ -1,5 +1,6 @@
 // Checks on what the API produces: a job reaches a terminal state within its budget, its video is a
 // real MP4 of the requested duration and shape (probed with ffprobe), its thumbnail a real image,
+// its separate audio file real audio of the same length,
 // credits move as documented (reserved, settled, refunded; the sandbox ledger balances), and
 // webhooks arrive with the documented payload and a valid signature. Phases gather the facts.
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -11,6 +12,7 @@ interface Probe {
   formatName?: string;
   durationSeconds?: number;
   video?: { width: number; height: number; codec: string };
+  audio?: { codec: string; sampleRate: number; channels: number };
   error?: string;
 }
 
@@ -111,6 +113,28 @@ export const thumbnailIsImage: Check = {
   },
 };
 
+export const audioIsAudio: Check = {
+  name: 'audio_is_audio',
+  family: 'domain',
+  description: 'the separate audio file is real audio (ffprobe: an audio stream, no picture, an audio Content-Type) as long as the video',
+  run(_op, _req, res, ctx) {
+    if (ctx.meta.kind !== 'file' || ctx.meta.role !== 'audio') return undefined;
+    const x = f(ctx);
+    if (x.offHost) return fail(`an audio URL on ${x.expectedHost}`, x.offHost);
+    if (res.status !== 200) return fail('200 downloading the audio', `${res.status} ${res.text.slice(0, 200)}`);
+    const p: Probe = x.probe ?? {};
+    if (p.error || !p.formatName) return fail('a file ffprobe reads', p.error ?? 'unreadable');
+    if (!p.audio) return fail('an audio stream', `${p.formatName} without one`);
+    if (p.video) return fail('audio only (the video is a file of its own)', `a ${p.video.codec} picture stream too`);
+    const ct = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (!ct.startsWith('audio/')) return fail('Content-Type audio/*', `Content-Type: ${ct || 'none'}`);
+    if (typeof x.videoDuration === 'number' && Math.abs((p.durationSeconds ?? 0) - x.videoDuration) > 0.3) {
+      return fail(`the video's duration, ${x.videoDuration} s (±0.3)`, `${p.durationSeconds} s`);
+    }
+    return pass();
+  },
+};
+
 export const creditsMove: Check = {
   name: 'credits_move_as_documented',
   family: 'domain',
@@ -182,4 +206,4 @@ export const webhookDelivered: Check = {
   },
 };
 
-export const domainChecks: Check[] = [jobAccepted, jobTerminal, outputIsMp4, rangeServed, thumbnailIsImage, creditsMove, ledgerBalanced, webhookDelivered];
+export const domainChecks: Check[] = [jobAccepted, jobTerminal, outputIsMp4, rangeServed, thumbnailIsImage, audioIsAudio, creditsMove, ledgerBalanced, webhookDelivered];

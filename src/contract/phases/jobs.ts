@@ -100,29 +100,32 @@ async function poll(s: Session, r: Resource, decl: JobDeclaration, job: JobRun, 
   });
 }
 
-async function fetchFile(s: Session, op: Operation, url: unknown, role: 'video' | 'thumbnail', facts: Record<string, unknown>): Promise<void> {
+const MISSING_CHECK = { video: 'output_is_mp4', thumbnail: 'thumbnail_is_image', audio: 'audio_is_audio' } as const;
+
+/** Download one file of a finished job, probe it, and judge it; returns what ffprobe saw. */
+async function fetchFile(s: Session, op: Operation, url: unknown, role: 'video' | 'thumbnail' | 'audio', facts: Record<string, unknown>): Promise<unknown> {
   if (typeof url !== 'string') {
-    s.record(role === 'video' ? 'output_is_mp4' : 'thumbnail_is_image', op, { status: 'failed', expected: `a ${role} URL on the finished job`, got: JSON.stringify(url) });
-    return;
+    s.record(MISSING_CHECK[role], op, { status: 'failed', expected: `a ${role} URL on the finished job`, got: JSON.stringify(url) });
+    return undefined;
   }
   const base = new URL(s.baseUrl);
   let target: URL;
   try {
     target = new URL(url, s.baseUrl);
   } catch {
-    s.record(role === 'video' ? 'output_is_mp4' : 'thumbnail_is_image', op, { status: 'failed', expected: `a ${role} URL`, got: url });
-    return;
+    s.record(MISSING_CHECK[role], op, { status: 'failed', expected: `a ${role} URL`, got: url });
+    return undefined;
   }
   // A local target serves its own files: never reach out to another host from a local run.
   if (isLoopbackHost(base.hostname) && target.host !== base.host) {
     s.judge(op, { method: 'GET', url, headers: {} }, { status: 0, headers: {}, text: '', elapsedMs: 0 }, { kind: 'file', role, label: `${role} ${url}` }, { facts: { offHost: url, expectedHost: base.host }, families: ['domain'] });
-    return;
+    return undefined;
   }
   const req = s.build({ method: 'get', path: '', url: target.href });
   const res = await s.client.send(req, true);
   let probed: unknown;
   if (res.status === 200 && res.bytes?.length) {
-    const file = join(tmpdir(), `contract-${randomBytes(6).toString('hex')}.${role === 'video' ? 'mp4' : 'img'}`);
+    const file = join(tmpdir(), `contract-${randomBytes(6).toString('hex')}.${{ video: 'mp4', audio: 'audio', thumbnail: 'img' }[role]}`);
     try {
       await writeFile(file, res.bytes);
       probed = await probe(file, 20_000, true);
@@ -137,6 +140,7 @@ async function fetchFile(s: Session, op: Operation, url: unknown, role: 'video' 
     const ranged = s.build({ method: 'get', path: '', url: target.href, headers: { range: 'bytes=0-99' } });
     s.judge(op, ranged, await s.client.send(ranged, true), { kind: 'file', role: 'range', label: `range of ${target.pathname}` }, { facts: { size: res.bytes.length }, families: ['domain'] });
   }
+  return probed;
 }
 
 export async function jobsPhase(s: Session, r: Resource, receiver?: WebhookReceiver): Promise<void> {
@@ -250,8 +254,10 @@ async function followJob(s: Session, r: Resource, { decl, op, params, body, rece
       const m = /^(\d+):(\d+)$/.exec(text);
       if (m) Object.assign(facts, { expectedAspect: Number(m[1]) / Number(m[2]), expectedAspectText: text });
     }
-    if (decl.video) await fetchFile(s, r.read!.target, at(job.final, decl.video), 'video', facts);
+    const video = decl.video ? ((await fetchFile(s, r.read!.target, at(job.final, decl.video), 'video', facts)) as { durationSeconds?: number } | undefined) : undefined;
     if (decl.thumbnail) await fetchFile(s, r.read!.target, at(job.final, decl.thumbnail), 'thumbnail', {});
+    // The soundtrack on its own lasts as long as the video it belongs to.
+    if (decl.audio) await fetchFile(s, r.read!.target, at(job.final, decl.audio), 'audio', { videoDuration: video?.durationSeconds });
   }
   const used = decl.cost?.used ? at(job.final, decl.cost.used) : undefined;
   if (typeof before === 'number' && typeof used === 'number') {

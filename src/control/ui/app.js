@@ -127,7 +127,8 @@ function sandboxFile(url) {
   if (!url) return undefined;
   try {
     const u = new URL(url, ROOT);
-    return u.pathname.startsWith('/files/') ? new URL(u.pathname.slice(1), ROOT).href : undefined;
+    // The query stays: a pre-signed link is only valid with its signature.
+    return u.pathname.startsWith('/files/') ? new URL(u.pathname.slice(1) + u.search, ROOT).href : undefined;
   } catch {
     return undefined;
   }
@@ -565,9 +566,32 @@ const jobs = {
         ledger = [];
       }
     }
-    renderJobDetail(pane, job, ledger);
+    renderJobDetail(pane, job, ledger, await jobFields(job.api).catch(() => ({})));
   },
 };
+
+/** Where a job's status, files and costs are, as its API's spec declares them (x-sandbox-job). */
+const jobFieldsOf = new Map();
+function jobFields(apiId) {
+  if (!jobFieldsOf.has(apiId)) {
+    jobFieldsOf.set(
+      apiId,
+      spec(apiId).then((doc) => {
+        for (const item of Object.values(doc.paths ?? {})) for (const op of Object.values(item ?? {})) if (op?.['x-sandbox-job']) return op['x-sandbox-job'];
+        return {};
+      }),
+    );
+  }
+  return jobFieldsOf.get(apiId);
+}
+
+/** The value at a JSON pointer (RFC 6901), or undefined. */
+function at(value, pointer) {
+  if (!pointer) return undefined;
+  let v = value;
+  for (const part of pointer.split('/').slice(1)) v = v?.[part.replaceAll('~1', '/').replaceAll('~0', '~')];
+  return v;
+}
 
 function timelineOf(job) {
   if (Array.isArray(job.timeline)) return job.timeline;
@@ -580,14 +604,19 @@ function timelineOf(job) {
     .map(([state, at]) => ({ state, at }));
 }
 
-function renderJobDetail(pane, job, ledger) {
+const LEDGER_KINDS = { reserve: 'Reserved', settle: 'Settled back', refund: 'Refunded', charge: 'Charged', grant: 'Granted' };
+
+function renderJobDetail(pane, job, ledger, fields) {
   const id = job.job_id ?? job.id ?? job.video_id;
   const steps = timelineOf(job);
   const t0 = steps[0] ? Date.parse(steps[0].at) : 0;
-  const video = sandboxFile(job.output_url);
-  const thumb = sandboxFile(job.thumbnail_url);
-  const credit = (kind) => ledger.filter((e) => e.kind === kind).reduce((s, e) => s + e.amount, 0);
+  const video = sandboxFile(at(job, fields.video));
+  const audio = sandboxFile(at(job, fields.audio));
+  const thumb = sandboxFile(at(job, fields.thumbnail));
   const scenes = Array.isArray(job.scenes) ? job.scenes : [];
+  const width = at(job, fields.frame?.width);
+  const shape = width ? `${width}×${at(job, fields.frame.height)}` : at(job, fields.aspectRatio);
+  const duration = at(job, fields.duration);
   replace(
     pane,
     h('h2', { id: 'job-detail-title' }, `Job ${id}`),
@@ -597,12 +626,27 @@ function renderJobDetail(pane, job, ledger) {
       [
         ['API', job.api],
         ['Key', job.key ?? '—'],
-        ['Status', stateBadge(job.status)],
-        ['Progress', `${job.progress ?? '—'} %`],
-        ['Size', job.width ? `${job.width}×${job.height} @ ${job.fps} fps` : '—'],
-        ['Duration', job.duration_seconds !== null && job.duration_seconds !== undefined ? `${job.duration_seconds} s` : '—'],
+        ['Status', stateBadge(at(job, fields.status) ?? job.status)],
+        ['Progress', typeof job.progress === 'number' ? `${job.progress} %` : '—'],
+        ['Size', shape ? `${shape}${job.fps ? ` @ ${job.fps} fps` : ''}` : '—'],
+        ['Duration', h('span', { 'data-duration': '' }, typeof duration === 'number' ? `${duration} s` : '—')],
       ].map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
     ),
+    video || audio || thumb
+      ? [
+          h('h3', {}, 'Output'),
+          video ? h('video', { controls: true, muted: true, playsinline: true, preload: 'auto', src: video, poster: thumb, 'aria-label': `Video of job ${id}` }) : null,
+          audio ? h('audio', { controls: true, preload: 'metadata', src: audio, 'aria-label': `Audio of job ${id}` }) : null,
+          h(
+            'p',
+            {},
+            [video ? h('a', { href: video }, 'video') : null, audio ? h('a', { href: audio }, 'audio') : null, thumb ? h('a', { href: thumb }, 'thumbnail') : null]
+              .filter(Boolean)
+              .flatMap((link, i) => (i ? [' · ', link] : [link])),
+          ),
+          thumb ? h('img', { src: thumb, alt: `Thumbnail of job ${id}`, class: 'thumb' }) : null,
+        ]
+      : null,
     h('h3', {}, 'Timeline (sandbox clock)'),
     h(
       'ol',
@@ -614,11 +658,10 @@ function renderJobDetail(pane, job, ledger) {
       'dl',
       { class: 'facts' },
       [
-        ['Estimated', job.estimated_credits ?? '—'],
-        ['Reserved', -credit('reserve')],
-        ['Settled back', credit('settle')],
-        ['Refunded', credit('refund')],
-        ['Used', job.credits_used ?? '—'],
+        ...(fields.cost?.estimate ? [['Estimated', at(job, fields.cost.estimate) ?? '—']] : []),
+        // Each kind of ledger movement this job made (reserve, settle, charge, refund…), summed.
+        ...[...new Set(ledger.map((e) => e.kind))].map((kind) => [LEDGER_KINDS[kind] ?? kind, Math.abs(ledger.filter((e) => e.kind === kind).reduce((t, e) => t + e.amount, 0))]),
+        ...(fields.cost?.used ? [['Used', at(job, fields.cost.used) ?? '—']] : []),
       ].map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
     ),
     ledger.length
@@ -631,20 +674,6 @@ function renderJobDetail(pane, job, ledger) {
         )
       : h('p', { class: 'muted' }, 'No ledger entries for this job.'),
     job.error ? [h('h3', {}, 'Error'), h('p', { class: 'error' }, h('code', {}, job.error.code), ` ${job.error.message}`)] : null,
-    video || thumb
-      ? [
-          h('h3', {}, 'Output'),
-          video ? h('video', { controls: true, muted: true, playsinline: true, preload: 'auto', src: video, poster: thumb, 'aria-label': `Video of job ${id}` }) : null,
-          h(
-            'p',
-            {},
-            video ? h('a', { href: video }, 'MP4') : null,
-            video && thumb ? ' · ' : null,
-            thumb ? h('a', { href: thumb }, 'thumbnail') : null,
-          ),
-          thumb ? h('img', { src: thumb, alt: `Thumbnail of job ${id}`, class: 'thumb' }) : null,
-        ]
-      : null,
     scenes.length
       ? [
           h('h3', {}, 'Scenes'),
@@ -655,8 +684,8 @@ function renderJobDetail(pane, job, ledger) {
               h(
                 'figure',
                 {},
-                sandboxFile(s.image_url ?? s.image) ? h('img', { src: sandboxFile(s.image_url ?? s.image), alt: `Scene ${i + 1}` }) : null,
-                h('figcaption', {}, s.caption ?? s.narration ?? s.text ?? `Scene ${i + 1}`),
+                sandboxFile(s.image_url) ? h('img', { src: sandboxFile(s.image_url), alt: s.visual_description ? `Scene ${i + 1}: ${s.visual_description}` : `Scene ${i + 1}` }) : null,
+                h('figcaption', {}, h('span', {}, `${i + 1}. ${s.speech ?? ''}`), s.visual_description ? h('span', { class: 'muted' }, s.visual_description) : null),
               ),
             ),
           ),
@@ -666,7 +695,11 @@ function renderJobDetail(pane, job, ledger) {
   );
   // Muted so a browser lets it play without a gesture; the controls are there for sound.
   const el = pane.querySelector('video');
-  if (el) el.muted = true;
+  if (el) {
+    el.muted = true;
+    // Without a declared duration, show the file's own.
+    if (typeof duration !== 'number') el.addEventListener('loadedmetadata', () => (pane.querySelector('[data-duration]').textContent = `${el.duration.toFixed(2)} s (the file)`), { once: true });
+  }
 }
 
 // ───────────────────────────────────────────── Webhooks
