@@ -67,10 +67,17 @@ export interface SandboxOptions {
   /** how produced media is made (fidelity, allowed source hosts) */
   media?: MediaSettings;
   /**
-   * once listening, load Prism (in a worker thread) and answer every mocked operation once, so
-   * that their first requests are served from the cache; default true
+   * once listening, load Prism (in a worker thread) and answer every operation's documented
+   * successes once, so that their first `Prefer`/mocked requests are served from the cache; default true
    */
   warmMocks?: boolean;
+  /**
+   * once listening and idle, compile the request validators not compiled yet (between requests,
+   * one operation at a time), so that no first request pays for it; default true. Each step
+   * holds the event loop (up to a few hundred ms on a busy machine), which a scaled clock
+   * multiplies: a ×600 clock's timers run late by minutes of sandbox time just after start.
+   */
+  warmValidators?: boolean;
   /** check every response against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
@@ -258,7 +265,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
             if (warmed) return;
             warmed = true;
             s.off('request', track);
-            served.forEach((a) => void a.validators.warm());
+            if (options.warmValidators !== false) served.forEach((a) => void a.validators.warm());
             if (options.warmMocks !== false) void warmMocks();
           };
           const arm = (ms: number) => {

@@ -8,9 +8,11 @@ export interface RunningSandbox {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  // Every handler response is checked against the spec in the tests: drift fails loudly. Mocks
-  // are not warmed (a Prism worker per test sandbox would only cost CPU); a test that wants it says so.
-  const sandbox = createSandbox({ validateResponses: true, warmMocks: false, ...options });
+  // Every handler response is checked against the spec in the tests: drift fails loudly. Nothing
+  // is warmed in the background (a Prism worker and every validator compiled per test sandbox
+  // would only cost CPU, and compiling holds the event loop, which a scaled clock's timers feel;
+  // test/openapi/specs.test.ts compiles every validator); a test that wants it says so.
+  const sandbox = createSandbox({ validateResponses: true, warmMocks: false, warmValidators: false, ...options });
   const { url } = await sandbox.listen(0, '127.0.0.1');
   return { sandbox, url, close: () => sandbox.close() };
 }

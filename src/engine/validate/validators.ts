@@ -113,6 +113,11 @@ export class Validators {
   }
 
   /** Compile every operation's validators, one per macrotask so requests are not held up. */
+  /** Operations whose request validators are compiled so far. */
+  get compiledCount(): number {
+    return this.compiled.size;
+  }
+
   async warm(): Promise<void> {
     for (const op of this.spec.operations) {
       await new Promise((r) => setImmediate(r));
