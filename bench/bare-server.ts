@@ -1,20 +1,40 @@
-// The floor: a bare node:http server answering the same JSON the sandbox answers, no logic at all.
+// The floor: a bare node:http server with no logic at all, sending for each scenario the exact
+// status, headers and body the sandbox sent (captured from it first, see run.ts). Date,
+// Connection and Keep-Alive are left to node:http, which adds them just as it does for the sandbox.
+//   node --import tsx bench/bare-server.ts <port> <captured.json>
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 
-const job = JSON.stringify({
-  job_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7', status: 'completed', progress: 100, created_at: '2026-11-21T00:00:00.000Z',
-  started_at: '2026-11-21T00:00:01.000Z', completed_at: '2026-11-21T00:00:03.000Z', width: 640, height: 360, fps: 30,
-  estimated_credits: 1, credits_used: 1, output_url: 'http://127.0.0.1/files/x.mp4', thumbnail_url: null, duration_seconds: 1,
-  error: null, template_id: null, webhook_uri: null, test_mode: true,
-});
-const invalid = JSON.stringify({ error: { code: 'SCHEMA_VALIDATION_ERROR', message: 'Expected number, received string', path: 'scenes.0.duration' } });
-const port = Number(process.argv[2] ?? 4030);
+export interface Captured {
+  method: string;
+  path: string;
+  status: number;
+  /** header name/value pairs as the sandbox sent them */
+  headers: [string, string][];
+  /** base64 */
+  body: string;
+}
+
+const NODE_OWN = new Set(['date', 'connection', 'keep-alive']);
+const port = Number(process.argv[2]);
+const captured = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as Captured[];
+const byRoute = new Map(
+  captured.map((c) => [
+    `${c.method} ${c.path}`,
+    { status: c.status, headers: c.headers.filter(([k]) => !NODE_OWN.has(k.toLowerCase())).flat(), body: Buffer.from(c.body, 'base64') },
+  ]),
+);
 
 createServer((req, res) => {
-  const body = req.method === 'POST' ? invalid : job;
+  const found = byRoute.get(`${req.method} ${req.url}`);
   req.resume();
   req.on('end', () => {
-    res.writeHead(req.method === 'POST' ? 400 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    if (!found) {
+      res.writeHead(404, { 'content-length': 0 });
+      res.end();
+      return;
+    }
+    res.writeHead(found.status, found.headers);
+    res.end(found.body);
   });
 }).listen(port, '127.0.0.1', () => console.log(`bare server on ${port}`));

@@ -1,112 +1,84 @@
-// `npx tsx bench/compare.ts <before-root> [after-root]`: the same sandbox scenarios against two
-// builds of the project (each root's dist/cli.js, as `npm start` runs it), interleaved round by
-// round so machine noise hits both alike. Reports req/s and the server's CPU time per request
-// (user + system, from /proc), which shared load disturbs far less than throughput.
+// `npx tsx bench/compare.ts <before-root> [after-root]`: one change measured — the hot-path
+// scenarios of run.ts against two checkouts (each started as its `npm start` starts it), both
+// loaded at the same time, run by run, so machine noise hits both alike. Reports the server's
+// CPU time per request (steady under shared load) and req/s, min / median / max.
+//   BENCH_SECONDS (1.5) BENCH_ROUNDS (9) BENCH_OUT (compare-latest.md) BENCH_SCENARIOS (job,invalid,mocked; also prefer)
 // Traffic goes to 127.0.0.1 only; rounds are bounded; only processes started here are stopped.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import autocannon from 'autocannon';
-import { machine } from './machine.ts';
 import { ROOT } from '../src/paths.ts';
+import { load, type LoadRequest } from './lib/http-load.ts';
+import { cpuMs, untilIdle } from './lib/proc.ts';
+import { stop, type Server } from './lib/servers.ts';
+import { fmt, spread } from './lib/stats.ts';
+import { INVALID_RENDER, MOCKED, PF_KEY, rotate, startSandbox, type Build } from './lib/targets.ts';
+import { machine } from './machine.ts';
+import { completedJob } from './sections/throughput.ts';
 
-const KEY = 've_test_enterprise_bench0001';
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const wanted = (process.env.BENCH_SCENARIOS ?? 'job,invalid,mocked').split(',');
 const [beforeRoot, afterRoot = ROOT] = process.argv.slice(2).map((p) => resolve(p));
 if (!beforeRoot) throw new Error('usage: tsx bench/compare.ts <before-root> [after-root]');
+const builds: Build[] = [
+  { name: 'before', root: beforeRoot, commit: '' },
+  { name: 'after', root: afterRoot, commit: '' },
+];
 
-const CLK_TCK = 100;
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-async function start(root: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', String(port), '--api', 'phantomflow'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 3000; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/api/render/schema`, { headers: { 'x-api-key': KEY } });
-      await r.arrayBuffer();
-      if (r.status === 200) return child;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 10));
+const servers: { build: Build; server: Server; requests: Record<string, LoadRequest> }[] = [];
+const samples = new Map<string, { rps: number; cpu: number }[]>();
+try {
+  for (const b of builds) {
+    const server = await startSandbox(b);
+    const job = await completedJob(server.port);
+    const requests: Record<string, LoadRequest> = {
+      job: { method: 'GET', path: job, headers: { 'x-api-key': PF_KEY } },
+      invalid: INVALID_RENDER,
+      mocked: MOCKED,
+      // A selection the cache does not answer (generated data): every request goes through Prism.
+      prefer: { ...MOCKED, headers: { ...MOCKED.headers, prefer: 'code=200, dynamic=true' } },
+    };
+    for (const id of wanted) await load(requests[id]!, { port: server.port, connections: 10, durationMs: 1000 });
+    await untilIdle(server.pid);
+    servers.push({ build: b, server, requests });
   }
-  child.kill();
-  throw new Error(`${root} did not start`);
-}
-
-async function jobPath(port: number): Promise<string> {
-  const r = await fetch(`http://127.0.0.1:${port}/api/render`, {
-    method: 'POST',
-    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
-    body: JSON.stringify({ width: 64, height: 36, fps: 5, scenes: [{ duration: 0.2 }] }),
-  });
-  return `/api/jobs/${((await r.json()) as { job_id: string }).job_id}`;
-}
-
-interface Sample { rps: number; cpuUsPerReq: number }
-
-async function measure(child: ChildProcess, port: number, path: string, method: 'GET' | 'POST', body?: string): Promise<Sample> {
-  const cpu0 = cpuMs(child.pid!);
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}${path}`,
-    method,
-    connections: 10,
-    duration: SECONDS,
-    headers: { 'x-api-key': KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body,
-  });
-  const total = r.requests.total;
-  return { rps: Math.round(r.requests.average), cpuUsPerReq: Math.round(((cpuMs(child.pid!) - cpu0) * 1000) / Math.max(1, total)) };
-}
-
-const scenarios = [
-  { name: 'GET /api/jobs/{id}', method: 'GET' as const },
-  { name: 'POST /api/render (invalid, 400)', method: 'POST' as const, body: JSON.stringify({ scenes: [{ duration: '5', elements: [] }] }) },
-];
-const builds = [
-  { name: 'before', root: beforeRoot, port: 4031 },
-  { name: 'after', root: afterRoot, port: 4032 },
-];
-const results = new Map<string, Sample[]>();
-for (let round = 0; round < ROUNDS; round++) {
-  for (const b of round % 2 ? [...builds].reverse() : builds) {
-    const child = await start(b.root, b.port);
-    try {
-      const job = await jobPath(b.port);
-      for (const s of scenarios) {
-        const sample = await measure(child, b.port, s.method === 'GET' ? job : '/api/render', s.method, s.body);
-        const k = `${b.name}|${s.name}`;
-        results.set(k, [...(results.get(k) ?? []), sample]);
-      }
-    } finally {
-      child.kill();
+  // Both builds are loaded at the same time, so each window of machine noise falls on both.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const id of wanted) {
+      const runs = rotate(servers, round).map(async ({ build, server, requests }) => {
+        const cpu0 = cpuMs(server.pid);
+        const r = await load(requests[id]!, { port: server.port, connections: 10, durationMs: SECONDS * 1000 });
+        const k = `${build.name}|${id}`;
+        samples.set(k, [...(samples.get(k) ?? []), { rps: r.reqPerSec, cpu: ((cpuMs(server.pid) - cpu0) * 1000) / Math.max(1, r.count) }]);
+      });
+      await Promise.all(runs);
     }
   }
+} finally {
+  for (const s of servers) await stop(s.server);
 }
 
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows = scenarios.flatMap((s) =>
+// Each round's after ÷ before CPU, runs of the same round sharing the machine's state: the median
+// of these paired ratios is the steadiest single figure of a change.
+const paired = (id: string) => {
+  const [b, a] = builds.map((x) => samples.get(`${x.name}|${id}`)!);
+  return spread(a!.map((s, i) => s.cpu / b![i]!.cpu), 2);
+};
+const rows = wanted.flatMap((id) =>
   builds.map((b) => {
-    const xs = results.get(`${b.name}|${s.name}`)!;
-    const rps = xs.map((x) => x.rps);
-    const cpu = xs.map((x) => x.cpuUsPerReq);
-    return `| ${s.name} | ${b.name} | ${Math.min(...rps)} / ${med(rps)} / ${Math.max(...rps)} | ${Math.min(...cpu)} / ${med(cpu)} / ${Math.max(...cpu)} |`;
+    const xs = samples.get(`${b.name}|${id}`)!;
+    return `| ${id} | ${b.name} | ${fmt(spread(xs.map((x) => x.rps)))} | ${fmt(spread(xs.map((x) => x.cpu)))} | ${b.name === 'after' ? fmt(paired(id), '×') : ''} |`;
   }),
 );
 const m = machine();
 const md = `# Before / after: ${beforeRoot} vs ${afterRoot}
 
-Run ${new Date().toISOString()} on ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ')}. ${ROUNDS} interleaved rounds of ${SECONDS} s per scenario, 10 connections, load generator on the same machine. Figures are min / median / max.
+Run ${new Date().toISOString()} on ${Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ')}. ${ROUNDS} rounds of ${SECONDS} s per scenario, both builds loaded at once with 10 connections each, load generator on the same machine. Figures are min / median / max.
 
-| scenario | build | req/s | server CPU µs per request |
-|---|---|---|---|
+| scenario | build | req/s | server CPU µs per request | after ÷ before CPU, paired by round |
+|---|---|---|---|---|
 ${rows.join('\n')}
 `;
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-const out = join(ROOT, 'bench/results', process.env.BENCH_OUT ?? 'compare-latest.md');
-writeFileSync(out, md);
+writeFileSync(join(ROOT, 'bench/results', process.env.BENCH_OUT ?? 'compare-latest.md'), md);
 console.log(md);

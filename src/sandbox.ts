@@ -27,6 +27,7 @@ import type { ApiInstance, ApiModule, JobSettings, MediaSettings } from './engin
 import { createRequestPath } from './engine/request-path.ts';
 import { Router } from './engine/router.ts';
 import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
+import { PrismWorker } from './engine/prism-worker.ts';
 import { createFilesHandler, type FileRoot } from './engine/transport/files.ts';
 import { FaultEngine } from './faults/engine.ts';
 
@@ -51,6 +52,8 @@ export interface SandboxOptions {
   controlApi?: boolean;
   /** capacity of the request log (ring buffer); default 1000 */
   requestLogSize?: number;
+  /** credit-ledger entries kept per account before the oldest are folded into one; default 1000 */
+  ledgerEntries?: number;
   /** bytes the request log keeps of each request and response body; default 16 KiB; 0 records no headers or bodies */
   requestLogBodyBytes?: number;
   /** the control API's event stream (GET /__sandbox/events): queue, replay and heartbeat bounds */
@@ -63,12 +66,23 @@ export interface SandboxOptions {
   timing?: string;
   /** how produced media is made (fidelity, allowed source hosts) */
   media?: MediaSettings;
+  /**
+   * once listening, load Prism (in a worker thread) and answer every operation's documented
+   * successes once, so that their first `Prefer`/mocked requests are served from the cache; default true
+   */
+  warmMocks?: boolean;
+  /**
+   * once listening and idle, compile the request validators not compiled yet (between requests,
+   * one operation at a time), so that no first request pays for it; default true. Each step
+   * holds the event loop (up to a few hundred ms on a busy machine), which a scaled clock
+   * multiplies: a ×600 clock's timers run late by minutes of sandbox time just after start.
+   * startSandbox() turns it off (each validator compiles on first use).
+   */
+  warmValidators?: boolean;
   /** check every response against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
   modules?: Record<string, ApiModule>;
-  /** compile every operation's validators in the background once listening (default true; startSandbox: false, each compiles on first use) */
-  warmValidators?: boolean;
 }
 
 export interface Sandbox {
@@ -91,6 +105,8 @@ export interface Sandbox {
   onResponse(listener: (record: ResponseRecord) => void): () => void;
   /** the control API's reset, for programs that embed the sandbox */
   reset(scope?: ResetScope): ResetResult;
+  /** compile every validator and answer every mocked operation once now (listen() does it in the background) */
+  warm(): Promise<void>;
   listen(port: number, host: string): Promise<{ server: Server; url: string }>;
   close(): Promise<void>;
 }
@@ -104,6 +120,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'video-api-sandbox-'));
   const specs = loadApiSpecs(options.specs, options.only);
   const work = new Semaphore(Math.max(1, options.workConcurrency ?? availableParallelism()));
+  const prism = new PrismWorker();
   const events = new EventBus({ ...options.events, now: () => new Date(clock.now()).toISOString() });
   const modules = { ...apiModules, ...options.modules };
   // One key per sandbox for its signed file links: they stop working when it stops, like its files.
@@ -114,6 +131,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const apis = specs.map((spec) => {
     const built = apiRuntime(spec, modules[spec.policy.id], fixtures[spec.policy.id] ?? [], {
       clock,
+      prism,
       faults,
       work,
       events,
@@ -122,6 +140,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       seed,
       settings,
       media: options.media ?? {},
+      ledgerEntries: options.ledgerEntries,
     });
     instances.push(built.instance);
     return built.runtime;
@@ -159,7 +178,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   };
   const withControl = options.controlApi !== false;
   const controlSpec = withControl ? sharedSpec(CONTROL_SPEC) : undefined;
-  const control = controlSpec ? controlRuntime(controlSpec, clock, createControlApi(controlSpec, context)) : undefined;
+  const control = controlSpec ? controlRuntime(controlSpec, clock, prism, createControlApi(controlSpec, context)) : undefined;
 
   const served = control ? [...apis, control] : apis;
   const router = new Router(served.map((api) => ({ api, operations: api.spec.operations })));
@@ -204,6 +223,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return app;
   };
 
+  // Load Prism and answer every operation once (plainly where there is no handler, and with each
+  // documented success code); the answers are kept for the next start too (engine/mock.ts).
+  const warmMocks = () => Promise.all(apis.map((a) => a.mocker.warm(a.spec.operations.filter((o) => !a.handlers[o.operationId]).map((o) => o.operationId)))).then(() => undefined);
+
   let server: Server | undefined;
   let warmTimer: NodeJS.Timeout | undefined;
   const warming = new AbortController();
@@ -224,6 +247,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return () => listeners.delete(listener);
     },
     reset,
+    async warm() {
+      await Promise.all([...served.map((a) => a.validators.warm()), warmMocks()]);
+    },
     listen(port, host) {
       if (withControl && !isLoopbackHost(host) && !options.adminToken) {
         return Promise.reject(new Error(`refusing to serve the control API (/__sandbox) on ${host} without an admin token (--admin-token or SANDBOX_ADMIN_TOKEN); bind to 127.0.0.1 or set one`));
@@ -239,8 +265,32 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           const addr = s.address();
           const actualPort = typeof addr === 'object' && addr ? addr.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          // Compile the remaining validators off the first request's path.
-          if (options.warmValidators !== false) warmTimer = setTimeout(() => served.forEach((a) => void a.validators.warm(warming.signal)), 20).unref();
+          // Off the requests' path: once the server has been idle for 100 ms (250 ms after
+          // listen at the latest, unless requests keep coming), compile the remaining
+          // validators, and load Prism (a worker thread) and answer every mocked operation once.
+          let inFlight = 0;
+          let quiet: NodeJS.Timeout | undefined;
+          let warmed = false;
+          const warm = () => {
+            if (warmed || warming.signal.aborted) return;
+            warmed = true;
+            s.off('request', track);
+            if (options.warmValidators !== false) served.forEach((a) => void a.validators.warm(warming.signal));
+            if (options.warmMocks !== false) void warmMocks();
+          };
+          const arm = (ms: number) => {
+            clearTimeout(quiet);
+            quiet = warmTimer = setTimeout(warm, ms).unref();
+          };
+          const track = (_req: IncomingMessage, res: ServerResponse) => {
+            inFlight++;
+            clearTimeout(quiet);
+            res.once('close', () => {
+              if (--inFlight === 0) arm(100);
+            });
+          };
+          s.on('request', track);
+          arm(250);
           resolvePromise({ server: s, url: `http://${shownHost}:${actualPort}` });
         });
       });
@@ -258,6 +308,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         server?.closeAllConnections();
         clock.close();
         await Promise.all(instances.map((i) => i.close?.()));
+        await prism.close();
         await stopped;
         if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
       })();

@@ -9,6 +9,8 @@ import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
 import { SpecMocker } from '../engine/mock.ts';
+import { SPEC_CACHE } from './spec-cache.ts';
+import type { PrismWorker } from '../engine/prism-worker.ts';
 import type { ApiRuntime } from '../engine/runtime.ts';
 import { createUrlSigner, FILES_PREFIX } from '../engine/transport/files.ts';
 import { corsHeaders } from '../engine/transport/respond.ts';
@@ -24,6 +26,8 @@ import type { ApiInstance } from '../engine/module.ts';
 
 export interface RuntimeServices {
   clock: SandboxClock;
+  /** the one Prism worker every runtime's mocker shares */
+  prism: PrismWorker;
   faults: FaultHooks;
   work: Semaphore;
   events: EventPublisher;
@@ -33,6 +37,8 @@ export interface RuntimeServices {
   seed: number | string;
   settings: JobSettings;
   media: MediaSettings;
+  /** credit-ledger entries kept per account (CreditLedger's default when unset) */
+  ledgerEntries?: number;
 }
 
 function exposedHeaders(policy: ApiPolicy): Record<string, string> {
@@ -41,9 +47,9 @@ function exposedHeaders(policy: ApiPolicy): Record<string, string> {
 }
 
 /** The parts every runtime has: routing prefix, tenancy, validators, mocker. */
-function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
+function base(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, fixtures: AccountFixture[], ledgerEntries?: number) {
   const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
-  const ledger = new CreditLedger(() => clock.now());
+  const ledger = new CreditLedger(() => clock.now(), { maxEntries: ledgerEntries });
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
   const tokens = new SessionTokens(() => clock.now());
   return {
@@ -54,7 +60,7 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
     limiter,
     tokens,
     validators: new Validators(spec),
-    mocker: new SpecMocker(spec),
+    mocker: new SpecMocker(spec, prism, SPEC_CACHE),
     cors: exposedHeaders(spec.policy),
     stores: [accounts, ledger, limiter, tokens] as Resettable[],
   };
@@ -62,7 +68,7 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
 
 /** One API's runtime, its module (if any) created with the engine's services. */
 export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixtures: AccountFixture[], services: RuntimeServices): { runtime: ApiRuntime; instance: ApiInstance } {
-  const parts = base(spec, services.clock, fixtures);
+  const parts = base(spec, services.clock, services.prism, fixtures, services.ledgerEntries);
   const dir = join(services.dataDir, spec.policy.id);
   mkdirSync(dir, { recursive: true });
   const urlPath = `${FILES_PREFIX}/${spec.policy.id}`;
@@ -100,6 +106,6 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
  * The control API's runtime: its own handlers and guard; never keyed, faulted or logged, and no
  * CORS grant — it stays same-origin (the inspector page is served beside it).
  */
-export function controlRuntime(spec: ApiSpec, clock: SandboxClock, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
-  return { ...base(spec, clock, []), cors: {}, handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
+export function controlRuntime(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
+  return { ...base(spec, clock, prism, []), cors: {}, handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
 }

@@ -1,11 +1,18 @@
-// Loaded specs shared by every sandbox of the process. Loading one (YAML, the x-sandbox policy,
-// every x- extension checked) is most of createSandbox()'s cost, and nothing changes a spec once
-// it is loaded: each is deep-frozen, so sharing it cannot carry state from one sandbox to another
-// (a write would throw). Keyed by path, size and modification time, so an edited file is reloaded.
+// Loaded specs, shared by every sandbox of the process and kept between starts. Loading one (YAML,
+// the x-sandbox policy, every x- extension checked) is most of a start's cost:
+//  - within a process, nothing changes a spec once loaded: each is deep-frozen, so sharing it cannot
+//    carry state from one sandbox to another (a write would throw). Keyed by path, size and
+//    modification time, so an edited file is reloaded;
+//  - between starts, the parsed documents and passed schema checks come from the start cache
+//    (src/openapi/start-cache.ts, keyed by content), filled by the build's `check` run.
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { ApiSpec } from '../openapi/load.ts';
-import { loadSpecFast } from './prebuilt-specs.ts';
+import { join, resolve } from 'node:path';
+import { loadSpec, type ApiSpec } from '../openapi/load.ts';
+import { StartCache } from '../openapi/start-cache.ts';
+import { ROOT } from '../paths.ts';
+
+/** Parsed specs, passed schema checks and mock answers kept between starts. */
+export const SPEC_CACHE = new StartCache(join(ROOT, 'node_modules/.cache/video-api-sandbox/specs'));
 
 const loaded = new Map<string, { stamp: string; spec: ApiSpec }>();
 
@@ -23,7 +30,7 @@ export function sharedSpec(file: string): ApiSpec {
   const stamp = `${st.size}:${st.mtimeMs}`;
   const hit = loaded.get(path);
   if (hit?.stamp === stamp) return hit.spec;
-  const spec = deepFreeze(loadSpecFast(file));
+  const spec = deepFreeze(loadSpec(file, { cache: SPEC_CACHE }));
   loaded.set(path, { stamp, spec });
   return spec;
 }

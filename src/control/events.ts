@@ -147,7 +147,8 @@ export class EventBus implements EventPublisher {
   }
 
   get active(): boolean {
-    return this.subscribers.size > 0 || Date.now() < this.lingerUntil;
+    // Asked on every request: no clock read unless a stream has been open.
+    return this.subscribers.size > 0 || (this.lingerUntil !== 0 && Date.now() < this.lingerUntil);
   }
 
   /** Room for another stream? */

@@ -42,7 +42,7 @@ export function controlScope(spec: ApiSpec, sandbox: SandboxContext) {
       overrides: a.limits,
       fixture: a.fixture,
       createdAt: new Date(a.createdAt).toISOString(),
-      ledger: { entries: entries.length, sum, balanced: sum === a.balance },
+      ledger: { entries: entries.length, sum, balanced: sum === a.balance, folded: rt.ledger.folded(a) },
     };
   };
   const existing = (key: string, api: string | undefined): { rt: ControlledApi; account: Account } => {

@@ -4,13 +4,9 @@
 //  - scaled: sandbox time runs `scale` times faster than wall time (from the moment of switching)
 //  - manual: sandbox time stands still until advance() moves it; due timers fire during advance()
 
-export type ClockMode = 'real' | 'scaled' | 'manual';
+import { TimerHeap, type HeapTimer } from './timer-heap.ts';
 
-interface Timer {
-  id: number;
-  due: number; // sandbox ms
-  fn: () => void;
-}
+export type ClockMode = 'real' | 'scaled' | 'manual';
 
 export interface ClockState {
   mode: ClockMode;
@@ -26,7 +22,7 @@ export class SandboxClock {
   // sandbox time = base + (wall - wallBase) * scale (real/scaled); = base (manual)
   private base = Date.now();
   private wallBase = Date.now();
-  private timers: Timer[] = []; // sorted by due, then id
+  private readonly timers = new TimerHeap();
   private nextId = 1;
   private wake: NodeJS.Timeout | undefined;
   private closed = false;
@@ -43,7 +39,7 @@ export class SandboxClock {
 
   state(): ClockState {
     const now = this.now();
-    return { mode: this.mode, scale: this.scale, now: new Date(now).toISOString(), nowMs: now, pendingTimers: this.timers.length };
+    return { mode: this.mode, scale: this.scale, now: new Date(now).toISOString(), nowMs: now, pendingTimers: this.timers.size };
   }
 
   /** Switch mode; sandbox time is continuous across switches. */
@@ -61,8 +57,7 @@ export class SandboxClock {
    * Pending timers keep their remaining delays.
    */
   restart(mode: ClockMode = 'real', scale?: number): void {
-    const shift = Date.now() - this.now();
-    for (const t of this.timers) t.due += shift;
+    this.timers.shift(Date.now() - this.now());
     this.base = Date.now();
     this.wallBase = this.base;
     this.mode = 'real';
@@ -74,9 +69,9 @@ export class SandboxClock {
     if (!(ms >= 0)) throw new RangeError('advance needs a non-negative duration');
     const target = this.now() + ms;
     for (;;) {
-      const next = this.timers[0];
+      const next = this.timers.peek();
       if (!next || next.due > target) break;
-      this.timers.shift();
+      this.timers.pop();
       this.jumpTo(Math.max(next.due, this.now()));
       this.run(next);
     }
@@ -85,17 +80,16 @@ export class SandboxClock {
   }
 
   setTimeout(fn: () => void, ms: number): number {
-    const timer: Timer = { id: this.nextId++, due: this.now() + Math.max(0, ms), fn };
-    const at = this.timers.findIndex((t) => t.due > timer.due);
-    if (at === -1) this.timers.push(timer);
-    else this.timers.splice(at, 0, timer);
-    if (at === 0 || this.timers.length === 1) this.reschedule();
+    const timer: HeapTimer = { id: this.nextId++, due: this.now() + Math.max(0, ms), fn };
+    const first = this.timers.peek();
+    this.timers.push(timer);
+    // Only a new earliest timer moves the wall-clock wake-up.
+    if (!first || timer.due < first.due) this.reschedule();
     return timer.id;
   }
 
   clearTimeout(id: number): void {
-    const at = this.timers.findIndex((t) => t.id === id);
-    if (at !== -1) this.timers.splice(at, 1);
+    this.timers.remove(id);
   }
 
   /** Stop the wall-clock wake-up for good (sandbox close): timers set afterwards never arm one. */
@@ -110,7 +104,7 @@ export class SandboxClock {
     this.wallBase = Date.now();
   }
 
-  private run(timer: Timer): void {
+  private run(timer: HeapTimer): void {
     try {
       timer.fn();
     } catch (err) {
@@ -121,14 +115,14 @@ export class SandboxClock {
 
   private fireDue(): void {
     const now = this.now();
-    while (this.timers[0] && this.timers[0].due <= now) this.run(this.timers.shift()!);
+    for (let next = this.timers.peek(); next && next.due <= now; next = this.timers.peek()) this.run(this.timers.pop()!);
     this.reschedule();
   }
 
   private reschedule(): void {
     if (this.wake) clearTimeout(this.wake);
     this.wake = undefined;
-    const next = this.timers[0];
+    const next = this.timers.peek();
     if (!next || this.mode === 'manual' || this.closed) return;
     const wallDelay = Math.max(0, (next.due - this.now()) / this.scale);
     this.wake = setTimeout(() => this.fireDue(), Math.min(wallDelay, 2 ** 31 - 1));

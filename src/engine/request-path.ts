@@ -177,7 +177,9 @@ function checkAnswer(ex: Exchange): void {
 /** The one way out: a JSON response, damaged when a response fault asks for it. */
 function send(ex: Exchange): void {
   const a = ex.answer ?? errorAnswer(ex, new Error('no stage answered'));
-  const headers = { ...ex.headers, ...a.headers };
+  // The exchange's headers are this request's own object: the answer's go on top of them, and
+  // the transport adds its content headers to the same object (no copies on the hot path).
+  const headers = a.headers ? Object.assign(ex.headers, a.headers) : ex.headers;
   const isHead = ex.method === 'head';
   if (a.stream) {
     // The handler writes the body itself (server-sent events): headers now, then its stream.

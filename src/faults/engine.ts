@@ -65,6 +65,11 @@ export class FaultEngine implements FaultHooks {
     this.random.reseed();
   }
 
+  /** Whether any rule could fault a request: without one (and without a header) planning is skipped. */
+  hasRequestRules(): boolean {
+    return this.rules.has('request');
+  }
+
   /**
    * The faults for one request: the header's directives and the firing rules, merged (header
    * first). Throws DirectiveError when the header cannot be understood.

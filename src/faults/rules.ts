@@ -162,6 +162,11 @@ export class FaultRuleStore {
     return [...this.rules];
   }
 
+  /** Any rule of this kind (used up or not: evaluating it still counts its matches). */
+  has(kind: FaultKind): boolean {
+    return this.rules.some((r) => r.kind === kind);
+  }
+
   get(id: string): FaultRule | undefined {
     return this.rules.find((r) => r.id === id);
   }

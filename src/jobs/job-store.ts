@@ -1,10 +1,21 @@
 // The jobs of one lifecycle engine, indexed by id and by owner (the tenant), with bounded history:
-// at most `historyLimit` finished jobs per owner are kept, the oldest forgotten first.
+// at most `historyLimit` finished jobs per owner are kept, the earliest finished forgotten first.
+// Every operation on the submission path is O(1) however many jobs an owner has queued: counts
+// per state are kept as jobs move, and the finished jobs wait in their own queue for pruning.
 import type { Job } from './job.ts';
+
+interface OwnerJobs<D> {
+  /** in creation order (Map keeps insertion order; deleting is O(1)) */
+  all: Map<string, Job<D>>;
+  /** finished jobs in the order they finished */
+  finished: Set<Job<D>>;
+  /** jobs per state */
+  states: Map<string, number>;
+}
 
 export class JobStore<D> {
   private readonly byId = new Map<string, Job<D>>();
-  private readonly byOwner = new Map<string, Job<D>[]>();
+  private readonly byOwner = new Map<string, OwnerJobs<D>>();
   private seq = 0;
 
   constructor(private readonly historyLimit: number) {}
@@ -14,11 +25,28 @@ export class JobStore<D> {
     return ++this.seq;
   }
 
+  /** Add a job in its current state. */
   add(job: Job<D>): void {
     this.byId.set(job.id, job);
-    let list = this.byOwner.get(job.owner);
-    if (!list) this.byOwner.set(job.owner, (list = []));
-    list.push(job);
+    let owned = this.byOwner.get(job.owner);
+    if (!owned) this.byOwner.set(job.owner, (owned = { all: new Map(), finished: new Set(), states: new Map() }));
+    owned.all.set(job.id, job);
+    owned.states.set(job.state, (owned.states.get(job.state) ?? 0) + 1);
+  }
+
+  /**
+   * Record a state change of a stored job (`finished`: the new state is terminal). A job that
+   * leaves a terminal state (a retry) leaves the finished queue; finishing again puts it last.
+   */
+  moved(job: Job<D>, from: string, finished: boolean): void {
+    const owned = this.byOwner.get(job.owner);
+    if (!owned || this.byId.get(job.id) !== job) return;
+    if (from !== job.state) {
+      owned.states.set(from, (owned.states.get(from) ?? 1) - 1);
+      owned.states.set(job.state, (owned.states.get(job.state) ?? 0) + 1);
+    }
+    owned.finished.delete(job);
+    if (finished) owned.finished.add(job);
   }
 
   get(id: string): Job<D> | undefined {
@@ -31,21 +59,38 @@ export class JobStore<D> {
 
   /** One owner's jobs (oldest first), or every job. */
   of(owner?: string): Job<D>[] {
-    return owner === undefined ? [...this.byId.values()] : [...(this.byOwner.get(owner) ?? [])];
+    return owner === undefined ? [...this.byId.values()] : [...(this.byOwner.get(owner)?.all.values() ?? [])];
+  }
+
+  /** How many of an owner's jobs are in one of `states`. */
+  countIn(owner: string, states: string[]): number {
+    const counts = this.byOwner.get(owner)?.states;
+    if (!counts) return 0;
+    let n = 0;
+    for (const s of states) n += counts.get(s) ?? 0;
+    return n;
   }
 
   remove(job: Job<D>): void {
+    if (this.byId.get(job.id) !== job) return;
     this.byId.delete(job.id);
-    const list = this.byOwner.get(job.owner);
-    if (!list) return;
-    const at = list.indexOf(job);
-    if (at !== -1) list.splice(at, 1);
-    if (!list.length) this.byOwner.delete(job.owner);
+    const owned = this.byOwner.get(job.owner);
+    if (!owned) return;
+    owned.all.delete(job.id);
+    owned.finished.delete(job);
+    owned.states.set(job.state, (owned.states.get(job.state) ?? 1) - 1);
+    if (!owned.all.size) this.byOwner.delete(job.owner);
   }
 
-  /** The finished jobs of `owner` beyond the history limit, oldest first (the caller forgets them). */
-  overflow(owner: string, finished: (job: Job<D>) => boolean): Job<D>[] {
-    const done = (this.byOwner.get(owner) ?? []).filter(finished);
-    return done.slice(0, Math.max(0, done.length - this.historyLimit));
+  /** The finished jobs of `owner` beyond the history limit, earliest finished first (the caller forgets them). */
+  overflow(owner: string): Job<D>[] {
+    const finished = this.byOwner.get(owner)?.finished;
+    if (!finished || finished.size <= this.historyLimit) return [];
+    const out: Job<D>[] = [];
+    for (const job of finished) {
+      if (finished.size - out.length <= this.historyLimit) break;
+      out.push(job);
+    }
+    return out;
   }
 }

@@ -123,6 +123,11 @@ export class JobEngine<D> {
     return this.store.of(owner).filter((j) => activeStates.includes(j.state));
   }
 
+  /** How many jobs of an owner are in progress: O(1), however many there are. */
+  activeCount(owner: string, activeStates = this.activeStates): number {
+    return this.store.countIn(owner, activeStates);
+  }
+
   /** Sandbox ms left of the job's current hold (0 when not holding). */
   holdRemaining(job: Job<D>): number {
     const until = this.pending.get(job.id)?.holdUntil;
@@ -205,7 +210,9 @@ export class JobEngine<D> {
     const p = this.pendingOf(job);
     const now = this.options.clock.now();
     if (data) job.data = { ...job.data, ...data };
+    const previous = job.state;
     job.state = to;
+    if (from !== null) this.store.moved(job, previous, Boolean(spec.terminal));
     job.updatedAt = now;
     job.enteredAt[to] ??= now;
     if (spec.progress !== undefined) job.progress = spec.progress;
@@ -225,7 +232,7 @@ export class JobEngine<D> {
       console.error(`lifecycle: transition listener failed for job ${job.id} (${from} → ${to}):`, err);
     }
     if (spec.terminal) {
-      for (const old of this.store.overflow(job.owner, (j) => this.isTerminal(j))) this.forget(old);
+      for (const old of this.store.overflow(job.owner)) this.forget(old);
       return;
     }
     if (!this.store.has(job) || job.state !== to) return; // the listener moved or forgot it

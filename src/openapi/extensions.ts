@@ -2,20 +2,27 @@
 // place it may stand and a schema its value must match; an unknown or misplaced one is an error,
 // so a typo (x-sandbox-ratelimit) fails loudly instead of being ignored. x-sandbox itself is
 // checked by policy.ts; its catalogue and provenance labels are what the others refer to.
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { createAjv } from './ajv.ts';
 import { parseLimit } from './limit-wording.ts';
 import { describeProblem, operationValidationSchema, type ApiPolicy } from './policy.ts';
 
 type Place = 'root' | 'operation' | 'response' | 'other';
 
+/** Answers a schema check, possibly from an earlier start (see start-cache.ts); runs `check` when it cannot. */
+export type SchemaPasses = (schema: object, value: unknown, check: () => boolean) => boolean;
+
 interface Extension {
   places: Place[];
-  check(value: unknown, policy: ApiPolicy): string | undefined;
+  check(value: unknown, policy: ApiPolicy, passes: SchemaPasses): string | undefined;
 }
 
-// Our own fixed schemas: checking them against the JSON Schema meta-schema would compile that (most of start-up).
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false });
-const validationCheck = ajv.compile(operationValidationSchema);
+// Built on first use, as in policy.ts.
+let ajv: Ajv2020 | undefined;
+const ajvInstance = (): Ajv2020 => (ajv ??= createAjv({ allErrors: true, strict: false, validateSchema: false, code: { optimize: false } }));
+let compiled: ValidateFunction | undefined;
+const validationCheck = (v: unknown): boolean => (compiled ??= ajvInstance().compile(operationValidationSchema))(v);
 
 // Declarations the contract checker reads from an operation (decision 030): where a balance, a
 // page or a job's status and outputs are in a response, as JSON pointers.
@@ -65,9 +72,15 @@ const contractSchemas: Record<string, object> = {
     ['read', 'status', 'success', 'failure'],
   ),
 };
+// Compiled on first use, and only when no earlier start saw the same value pass (start-cache.ts).
 const schemaCheck = (schema: object): Extension['check'] => {
-  const check = ajv.compile(schema);
-  return (v) => (check(v) ? undefined : (check.errors ?? []).map((e) => describeProblem(e, 'value')).join('; '));
+  let check: ValidateFunction | undefined;
+  const run = (v: unknown) => (check ??= ajvInstance().compile(schema))(v);
+  return (v, _policy, passes) => {
+    if (passes(schema, v, () => run(v))) return undefined;
+    run(v);
+    return (check!.errors ?? []).map((e) => describeProblem(e, 'value')).join('; ');
+  };
 };
 
 const EXTENSIONS: Record<string, Extension> = {
@@ -104,8 +117,11 @@ const EXTENSIONS: Record<string, Extension> = {
   },
   'x-sandbox-validation': {
     places: ['operation'],
-    check: (v, policy) => {
-      if (!validationCheck(v)) return ajv.errorsText(validationCheck.errors);
+    check: (v, policy, passes) => {
+      if (!passes(operationValidationSchema, v, () => validationCheck(v))) {
+        validationCheck(v);
+        return ajv!.errorsText(compiled!.errors);
+      }
       const codes = [(v as { code: string }).code, (v as { missingRequired?: string }).missingRequired].filter((c): c is string => !!c);
       const unknown = codes.filter((c) => !policy.errors.catalogue[c]);
       return unknown.length ? `names codes not in the catalogue: ${unknown.join(', ')}` : undefined;
@@ -117,7 +133,7 @@ const EXTENSIONS: Record<string, Extension> = {
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
 /** Every problem with the document's x- extensions, as "where: what" lines. */
-export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy): string[] {
+export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy, passes: SchemaPasses = (_s, _v, check) => check()): string[] {
   const problems: string[] = [];
   const visit = (node: unknown, pointer: string[], place: Place) => {
     if (Array.isArray(node)) return node.forEach((n, i) => visit(n, [...pointer, String(i)], 'other'));
@@ -130,7 +146,7 @@ export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy)
         if (!ext) problems.push(`${where}: unknown extension ${key} (known: ${Object.keys(EXTENSIONS).join(', ')})`);
         else if (!ext.places.includes(place)) problems.push(`${where}: ${key} does not belong here (it goes on: ${ext.places.join(', ')})`);
         else {
-          const problem = ext.check(value, policy);
+          const problem = ext.check(value, policy, passes);
           if (problem) problems.push(`${where}: ${key} ${problem}`);
         }
         continue;

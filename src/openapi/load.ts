@@ -1,10 +1,11 @@
 // Load an API's OpenAPI document once at start-up: parse, check, and derive what the engine needs.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { load as parseYaml } from 'js-yaml';
+import { createRequire } from 'node:module';
 import { listOperations, type Operation } from './operations.ts';
 import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
-import { checkExtensions } from './extensions.ts';
+import type { StartCache } from './start-cache.ts';
+import { checkExtensions, type SchemaPasses } from './extensions.ts';
 import { deref } from './refs.ts';
 
 export interface ApiSpec {
@@ -58,24 +59,25 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
   if (problems.length) throw new SpecError(`${where}:\n  ${problems.join('\n  ')}`);
 }
 
-export function loadSpec(file: string): ApiSpec {
+// js-yaml is loaded on first use: a start that finds every spec in the start cache needs no YAML parser.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('js-yaml') as typeof import('js-yaml')).load(text);
+
+export function loadSpec(file: string, options: { cache?: StartCache } = {}): ApiSpec {
+  const where = basename(file);
   let doc: any;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    const text = readFileSync(file, 'utf8');
+    doc = options.cache ? options.cache.parse(text, (t) => parseYaml(t)) : parseYaml(text);
   } catch (err) {
-    throw new SpecError(`${basename(file)}: cannot read: ${(err as Error).message}`);
+    throw new SpecError(`${where}: cannot read: ${(err as Error).message}`);
   }
-  return specFromDocument(doc, file);
-}
-
-/** The checks and derivations of loadSpec() over an already parsed document (a prebuilt copy of `file`). */
-export function specFromDocument(doc: any, file: string): ApiSpec {
-  const where = basename(file);
   if (!doc || typeof doc !== 'object' || !/^3\.1\.\d+$/.test(String(doc.openapi))) {
     throw new SpecError(`${where}: not an OpenAPI 3.1 document`);
   }
-  const policy = readPolicy(doc['x-sandbox'], where);
-  const extensionProblems = checkExtensions(doc, policy);
+  const passes: SchemaPasses | undefined = options.cache ? (schema, value, check) => options.cache!.passes(schema, value, check) : undefined;
+  const policy = readPolicy(doc['x-sandbox'], where, passes);
+  const extensionProblems = checkExtensions(doc, policy, passes);
   if (extensionProblems.length) throw new SpecError(`${where}: invalid x- extensions:\n  ${extensionProblems.join('\n  ')}`);
   const mount = mountOf(doc);
   const operations = listOperations(doc, mount);

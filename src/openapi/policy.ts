@@ -2,8 +2,9 @@
 // The whole block is checked against a JSON Schema at start-up (no unknown keys anywhere, so a
 // typo fails loudly), then normalised into the typed form the engine and API modules use.
 // Nothing here knows any API by name.
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv } from './ajv.ts';
 
 export type AuthFailure = 'missing' | 'invalid' | 'live' | 'unknown' | 'revoked' | 'disabled' | 'scope' | 'token';
 
@@ -129,7 +130,7 @@ const closed = (properties: Record<string, unknown>, required: string[] = []) =>
 const validationStyle = closed({ code: codeRef, style: { enum: ['path', 'details'] }, missingRequired: codeRef }, ['code', 'style']);
 
 // The shape of x-sandbox. Every object is closed: an unknown or misspelt key is an error.
-const policySchema = closed(
+export const policySchema = closed(
   {
     id: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
     routePrefix: { type: 'string', pattern: '^/' },
@@ -273,10 +274,18 @@ const policySchema = closed(
 /** x-sandbox-validation on an operation: the body validation style it uses instead of the API's. */
 export const operationValidationSchema = validationStyle;
 
-// Our own fixed schemas: checking them against the JSON Schema meta-schema would compile that (most of start-up).
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false });
-ajv.addFormat('regex', { validate: (s: string) => { try { new RegExp(s); return true; } catch { return false; } } });
-const checkPolicy = ajv.compile(policySchema);
+// validateSchema: false — the schema is ours and fixed (test/openapi/policy.test.ts checks it
+// against the meta-schema); compiling the 2020-12 meta-schema here was half of start-up's CPU.
+// optimize: false — the check runs once per spec, so optimising its code costs more than it saves.
+// Compiled on first use: a start whose x-sandbox blocks passed before skips it (start-cache.ts).
+let compiled: ValidateFunction | undefined;
+function policyCheck(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv: Ajv2020 = createAjv({ allErrors: true, strict: false, validateSchema: false, code: { optimize: false } });
+  ajv.addFormat('regex', { validate: (s: string) => { try { new RegExp(s); return true; } catch { return false; } } });
+  return (compiled = ajv.compile(policySchema));
+}
+const checkPolicy = (raw: unknown): boolean => policyCheck()(raw);
 
 export class SpecError extends Error {
   override name = 'SpecError';
@@ -291,10 +300,14 @@ export function describeProblem(e: ErrorObject, root = 'x-sandbox'): string {
   return `${at} ${e.message}`;
 }
 
-/** Read and check `x-sandbox`; throws SpecError naming every problem. */
-export function readPolicy(raw: unknown, where: string): ApiPolicy {
-  if (!checkPolicy(raw)) {
-    const problems = (checkPolicy.errors ?? []).map((e) => describeProblem(e));
+/**
+ * Read and check `x-sandbox`; throws SpecError naming every problem. `passes` may answer the
+ * schema check from an earlier start (start-cache.ts); it runs the check itself when it cannot.
+ */
+export function readPolicy(raw: unknown, where: string, passes: (schema: object, value: unknown, check: () => boolean) => boolean = (_s, _v, check) => check()): ApiPolicy {
+  if (!passes(policySchema, raw, () => checkPolicy(raw))) {
+    checkPolicy(raw);
+    const problems = (compiled!.errors ?? []).map((e) => describeProblem(e));
     throw new SpecError(`${where}: invalid x-sandbox block:\n  ${problems.join('\n  ')}`);
   }
   const x = raw as Record<string, any>;

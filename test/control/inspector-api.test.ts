@@ -237,7 +237,7 @@ describe('the inspector’s files', () => {
     for (const [file, type] of [
       ['app.js', 'text/javascript; charset=utf-8'],
       ['style.css', 'text/css; charset=utf-8'],
-    ]) {
+    ] as const) {
       // The page names each asset by its content hash; that URL may be kept for good.
       const version = html.match(new RegExp(`"${file!.replace('.', '\\.')}\\?v=([\\w-]+)"`))?.[1];
       expect(version, `${file} is linked with ?v=<hash>`).toBeTruthy();

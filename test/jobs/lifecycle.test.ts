@@ -203,6 +203,36 @@ describe('JobEngine', () => {
     expect(e.send(job.id, 'retry')).toBe(false);
   });
 
+  it('a retried job leaves the finished history: later finishes do not prune it while it runs, and state counts follow it', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const flaky: StateSpec<Data> = {
+      active: true,
+      work: async (ctx) => {
+        if (ctx.job.data.log.includes('retried')) await gate;
+        return ctx.job.data.scenes === 0 ? { to: 'failed', error: { code: 'X', message: 'no scenes' } } : { to: 'completed' };
+      },
+    };
+    const { e } = engine(machine({ pending: { active: true, next: 'visualising' }, visualising: flaky, failed: { terminal: true, on: { retry: 'visualising' } } }), { historyLimit: 1 });
+    const first = e.create('acct', { scenes: 0, log: [] });
+    await eventually(() => first.state === 'failed');
+    first.data = { scenes: 1, log: ['retried'] };
+    expect(e.send(first.id, 'retry')).toBe(true);
+    expect(e.activeCount('acct')).toBe(1);
+    // Two more jobs finish while the retried one waits: with room for one finished job, the
+    // retried job must not be the one forgotten (it is no longer finished).
+    const others = [e.create('acct', { scenes: 1, log: [] }), e.create('acct', { scenes: 1, log: [] })];
+    await eventually(() => others.every((j) => j.state === 'completed'));
+    expect(e.get(first.id)?.state).toBe('visualising');
+    expect(e.get(others[0]!.id)).toBeUndefined();
+    release();
+    await eventually(() => first.state === 'completed');
+    expect(e.activeCount('acct')).toBe(0);
+    // Finishing again puts it last: the one kept now is the retried job.
+    expect(e.get(first.id)).toBeDefined();
+    expect(e.get(others[1]!.id)).toBeUndefined();
+  });
+
   it('remove() forgets one job (its timers too) and tells onForget', async () => {
     const clock = new SandboxClock({ mode: 'manual' });
     clocks.push(clock);

@@ -8,7 +8,8 @@ import { dump, load as parseYaml } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkExtensions } from '../../src/openapi/extensions.ts';
 import { loadSpec } from '../../src/openapi/load.ts';
-import { readPolicy, SpecError } from '../../src/openapi/policy.ts';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { operationValidationSchema, policySchema, readPolicy, SpecError } from '../../src/openapi/policy.ts';
 import { SPEC_DIR } from '../../src/paths.ts';
 
 const documents = {
@@ -269,5 +270,19 @@ describe('the documents in openapi/', () => {
       expect(spec.operations.length, f).toBeGreaterThan(0);
       expect(checkExtensions(spec.doc, spec.policy), f).toEqual([]);
     }
+  });
+});
+
+describe('the schemas the policy and extension checks compile', () => {
+  // The checks compile them without meta-validation (it was half of start-up's CPU): this is
+  // where a malformed schema is caught instead.
+  it('are valid JSON Schema 2020-12', () => {
+    const strict = new Ajv2020({ allErrors: true, strict: false });
+    strict.addFormat('regex', () => true);
+    for (const schema of [policySchema, operationValidationSchema]) {
+      expect(strict.validateSchema(schema), strict.errorsText(strict.errors)).toBe(true);
+    }
+    // …and a schema that is not one is refused by that check.
+    expect(strict.validateSchema({ type: 'object', properties: { a: { type: 'nonsense' } } })).toBe(false);
   });
 });

@@ -13,8 +13,11 @@ export interface RunningSandbox {
 
 export async function startSandbox(options: Omit<SandboxOptions, 'controlApi'> = {}): Promise<RunningSandbox> {
   const { only, ...rest } = options;
-  // Every handler response is checked against the spec in the tests: drift fails loudly.
-  const handle = await startPublic({ validateResponses: true, ...rest, apis: only });
+  // Every handler response is checked against the spec in the tests: drift fails loudly. Nothing
+  // is warmed in the background (a Prism worker and every validator compiled per test sandbox
+  // would only cost CPU, and compiling holds the event loop, which a scaled clock's timers feel;
+  // test/openapi/specs.test.ts compiles every validator); a test that wants it says so.
+  const handle = await startPublic({ validateResponses: true, warmMocks: false, warmValidators: false, ...rest, apis: only });
   return { sandbox: handle.sandbox, url: handle.url, handle, close: () => handle.close() };
 }
 

@@ -8,6 +8,7 @@ import type { SandboxClock } from '../../core/clock.ts';
 import type { FaultHooks } from '../../faults/hooks.ts';
 import { decodeCursor, pageOf } from '../../engine/cursor.ts';
 import { ApiError } from '../../core/errors.ts';
+import { isoTime } from '../../core/iso-time.ts';
 import type { Handler } from '../../engine/handler.ts';
 import type { Semaphore } from '../../core/semaphore.ts';
 import type { ViewFilter, ViewRecord } from '../../engine/module.ts';
@@ -61,7 +62,7 @@ export interface RenderJobsOptions {
   onTransition?(job: Job<RenderJobData>, from: string | null, to: string): void;
 }
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : isoTime(ms));
 
 export class RenderJobs {
   readonly engine: JobEngine<RenderJobData>;
@@ -124,11 +125,14 @@ export class RenderJobs {
 
   /** Accept a validated movie script for `account`: the 202 body. */
   submit(account: Account, script: MovieScriptLike, from: { templateId?: string; baseUrl: string }): Record<string, unknown> {
-    const active = this.engine.active(account.key, this.activeStates);
+    // Counted, not listed: an unlimited account may have 100k jobs queued. The estimate of the
+    // next free slot is only needed at the cap, where the active jobs are at most `cap`.
+    const active = this.engine.activeCount(account.key, this.activeStates);
+    const cap = this.o.accounts.limitsOf(account).concurrentJobs;
     assertCapacity(this.o.policy, {
-      active: active.length,
-      cap: this.o.accounts.limitsOf(account).concurrentJobs,
-      retryAfterSeconds: this.secondsUntilSlot(active),
+      active,
+      cap,
+      retryAfterSeconds: cap !== null && active >= cap ? this.secondsUntilSlot(account.key) : 1,
     });
     const estimate = this.o.billing.estimate(script);
     const id = randomUUID();
@@ -181,7 +185,7 @@ export class RenderJobs {
   }
 
   activeCount(owner: string): number {
-    return this.engine.active(owner, this.activeStates).length;
+    return this.engine.activeCount(owner, this.activeStates);
   }
 
   handlers(): Record<string, Handler> {
@@ -225,15 +229,17 @@ export class RenderJobs {
 
   // ---------------------------------------------------------------- internals
 
-  /** Estimated seconds until one of `active` finishes: its hold plus a typical render. */
-  private secondsUntilSlot(active: Job<RenderJobData>[]): number {
+  /** Estimated seconds until one of the owner's active jobs finishes: its hold plus a typical render. */
+  private secondsUntilSlot(owner: string): number {
     const typical = this.engine.typicalWorkMs('rendering');
-    const etas = active.map((job) => {
+    const now = this.o.clock.now();
+    let soonest = Infinity;
+    for (const job of this.engine.active(owner, this.activeStates)) {
       const render = typical ?? 1000 + totalSeconds(job.data.script) * 200;
-      const elapsed = job.state === 'rendering' ? this.o.clock.now() - (job.enteredAt.rendering ?? this.o.clock.now()) : 0;
-      return this.engine.holdRemaining(job) + Math.max(0, render - elapsed);
-    });
-    return etas.length ? Math.min(...etas) / 1000 : 1;
+      const elapsed = job.state === 'rendering' ? now - (job.enteredAt.rendering ?? now) : 0;
+      soonest = Math.min(soonest, this.engine.holdRemaining(job) + Math.max(0, render - elapsed));
+    }
+    return soonest === Infinity ? 1 : soonest / 1000;
   }
 
   private onTransition(job: Job<RenderJobData>, to: string): void {

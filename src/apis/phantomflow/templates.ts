@@ -3,6 +3,7 @@
 // exist for the caller (404).
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../core/errors.ts';
+import { isoTime } from '../../core/iso-time.ts';
 import type { Handler } from '../../engine/handler.ts';
 import { placeholderNames } from './placeholders.ts';
 
@@ -77,8 +78,8 @@ export function templateView(t: TemplateRecord, caller: string): Record<string, 
     is_public: t.isPublic,
     is_owner: t.owner === caller,
     variables: placeholderNames(t.script),
-    created_at: new Date(t.createdAt).toISOString(),
-    updated_at: new Date(t.updatedAt).toISOString(),
+    created_at: isoTime(t.createdAt),
+    updated_at: isoTime(t.updatedAt),
   };
 }
 

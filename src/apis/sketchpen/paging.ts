@@ -13,4 +13,5 @@ export function pageOf<T, V>(items: T[], query: Record<string, unknown>, view: (
   return { data: items.slice(offset, offset + limit).map(view), total: items.length, limit, offset };
 }
 
-export const iso = (ms: number) => new Date(ms).toISOString();
+// Stored times shown on every read: the sandbox's cached ISO strings (core/iso-time.ts).
+export { isoTime as iso } from '../../core/iso-time.ts';

@@ -86,7 +86,7 @@ export class Videos implements Resettable {
   }
 
   activeCount(owner: string): number {
-    return this.engine.active(owner, this.activeStates).length;
+    return this.engine.activeCount(owner, this.activeStates);
   }
 
   handlers(): Record<string, Handler> {
@@ -250,8 +250,12 @@ export class Videos implements Resettable {
 
   /** 429 MAX_CONCURRENT_VIDEOS (with Retry-After) when the account's videos in progress fill its cap. */
   private assertRoom(account: Account): void {
-    const active = this.engine.active(account.key, this.activeStates);
-    assertCapacity(this.o.policy, { active: active.length, cap: this.o.accounts.limitsOf(account).concurrentJobs, retryAfterSeconds: this.secondsUntilFree(active) });
+    // Counted, not listed (as PhantomFlow's submit): the videos in progress are listed only at
+    // the cap, for the Retry-After estimate, where there are at most `cap` of them.
+    const active = this.engine.activeCount(account.key, this.activeStates);
+    const cap = this.o.accounts.limitsOf(account).concurrentJobs;
+    const atCap = cap !== null && active >= cap;
+    assertCapacity(this.o.policy, { active, cap, retryAfterSeconds: atCap ? this.secondsUntilFree(this.engine.active(account.key, this.activeStates)) : 1 });
   }
 
   /** Estimated seconds until one of `active` is done: its hold, then the typical time of each state left. */

@@ -57,7 +57,7 @@ export function accountsHandlers(c: ControlScope): Record<string, Handler> {
       const sum = rt.ledger.sum(account);
       return {
         status: 200,
-        body: { api: rt.spec.policy.id, key: account.key, balance: account.balance, sum, balanced: sum === account.balance, entries: rt.ledger.entries(account) },
+        body: { api: rt.spec.policy.id, key: account.key, balance: account.balance, sum, balanced: sum === account.balance, folded: rt.ledger.folded(account), entries: rt.ledger.entries(account) },
       };
     },
   };

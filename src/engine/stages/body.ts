@@ -29,46 +29,49 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined, poli
 }
 
 export function body(maxBodyOverride: number | undefined) {
-  return async (ex: Exchange): Promise<void> => {
-    const op = ex.op!;
-    if (!op.body) return;
-    const { policy, req } = ex;
-    const validator = ex.api.validators.get(op.operationId);
-    const maxBytes = maxBodyOverride ?? policy.maxBodyBytes;
-    let raw: Buffer;
+  // Operations without a body return at once, without a promise to await.
+  return (ex: Exchange): void | Promise<void> => (ex.op!.body ? readValidated(ex, maxBodyOverride) : undefined);
+}
+
+async function readValidated(ex: Exchange, maxBodyOverride: number | undefined): Promise<void> {
+  const op = ex.op!;
+  const body = op.body!;
+  const { policy, req } = ex;
+  const validator = ex.api.validators.get(op.operationId);
+  const maxBytes = maxBodyOverride ?? policy.maxBodyBytes;
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, maxBytes);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) throw err;
+    // A body up to a few times the cap is read to its end and discarded, so the client can
+    // finish sending and read the answer; beyond that the connection is closed.
+    const declared = Number(req.headers['content-length']);
+    const linger = Number.isFinite(declared) && declared <= 4 * maxBytes;
+    throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: linger ? {} : { Connection: 'close' } });
+  }
+  if (validator.expectsJson) {
+    ex.body = parseJsonBody(raw, req.headers['content-type'], policy, body.required);
+    if (ex.body !== undefined || body.required) validator.body(ex.body);
+    return;
+  }
+  const type = mediaTypeOf(req.headers['content-type']);
+  if (raw.length && !validator.mediaTypes.includes(type)) {
+    throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${validator.mediaTypes.join(' or ')}.`);
+  }
+  if (type === 'multipart/form-data' || (!raw.length && validator.mediaTypes.includes('multipart/form-data'))) {
+    if (!raw.length) {
+      if (body.required) throw new ApiError(policy.validation.invalidJson, 'Request body is required: send multipart/form-data.');
+      return;
+    }
     try {
-      raw = await readBody(req, maxBytes);
+      ex.body = parseMultipart(raw, req.headers['content-type']);
     } catch (err) {
-      if (!(err instanceof BodyTooLarge)) throw err;
-      // A body up to a few times the cap is read to its end and discarded, so the client can
-      // finish sending and read the answer; beyond that the connection is closed.
-      const declared = Number(req.headers['content-length']);
-      const linger = Number.isFinite(declared) && declared <= 4 * maxBytes;
-      throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: linger ? {} : { Connection: 'close' } });
+      if (!(err instanceof MultipartError)) throw err;
+      throw new ApiError(policy.validation.invalidJson, `Request body is not valid multipart/form-data: ${err.message}.`);
     }
-    if (validator.expectsJson) {
-      ex.body = parseJsonBody(raw, req.headers['content-type'], policy, op.body.required);
-      if (ex.body !== undefined || op.body.required) validator.body(ex.body);
-      return;
-    }
-    const type = mediaTypeOf(req.headers['content-type']);
-    if (raw.length && !validator.mediaTypes.includes(type)) {
-      throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${validator.mediaTypes.join(' or ')}.`);
-    }
-    if (type === 'multipart/form-data' || (!raw.length && validator.mediaTypes.includes('multipart/form-data'))) {
-      if (!raw.length) {
-        if (op.body.required) throw new ApiError(policy.validation.invalidJson, 'Request body is required: send multipart/form-data.');
-        return;
-      }
-      try {
-        ex.body = parseMultipart(raw, req.headers['content-type']);
-      } catch (err) {
-        if (!(err instanceof MultipartError)) throw err;
-        throw new ApiError(policy.validation.invalidJson, `Request body is not valid multipart/form-data: ${err.message}.`);
-      }
-      validator.form(formAsObject(ex.body as ReturnType<typeof parseMultipart>));
-      return;
-    }
-    ex.body = raw;
-  };
+    validator.form(formAsObject(ex.body as ReturnType<typeof parseMultipart>));
+    return;
+  }
+  ex.body = raw;
 }

@@ -13,6 +13,8 @@ import { limitExceeded } from './rate-limit.ts';
 /** Decides the faults of one request (src/faults/engine.ts). */
 export interface RequestFaultPlanner {
   planRequest(query: RequestFaultQuery): RequestFaultPlan | undefined;
+  /** false when no rule could apply to any request (then only the header can fault one) */
+  hasRequestRules(): boolean;
 }
 
 /** What a made-up error of this request needs to know. */
@@ -44,9 +46,12 @@ function pause(ms: number, res: ServerResponse): Promise<void> {
 }
 
 export function faults(planner: RequestFaultPlanner) {
-  return async (ex: Exchange): Promise<void> => {
+  // Synchronous unless the plan asks for latency: most requests have no plan at all.
+  return (ex: Exchange): void | Promise<void> => {
     if (!ex.api.faultable) return;
     const raw = ex.req.headers[FAULT_HEADER];
+    // The common case costs one header lookup: no header and no rule, nothing to plan.
+    if (raw === undefined && !planner.hasRequestRules()) return;
     let plan: RequestFaultPlan | undefined;
     try {
       plan = planner.planRequest({
@@ -65,19 +70,24 @@ export function faults(planner: RequestFaultPlanner) {
     if (!plan) return;
     ex.fault = plan;
     ex.applied.push(...plan.applied);
-    if (plan.latencyMs) await pause(plan.latencyMs, ex.res);
-    if (plan.connection) {
-      ex.breakConnection = plan.connection;
-      return;
-    }
-    const answer = plan.answer;
-    if (!answer) return;
-    const ctx = synthesisContext(ex);
-    if (answer.error) throw injectedError(answer.error, ctx, { status: answer.status, message: answer.message });
-    if (answer.status! >= 400) throw injectedStatus(answer.status!, ctx, answer.message);
-    // A 2xx/3xx status is the operation's documented response for it.
-    const preferred = resolvePreference({ code: answer.status }, ctx);
-    if ('error' in preferred) throw preferred.error;
-    ex.mock = preferred.mock;
+    if (plan.latencyMs) return pause(plan.latencyMs, ex.res).then(() => carryOut(ex, plan));
+    carryOut(ex, plan);
   };
+}
+
+/** After the planned wait: break the connection, or answer with the injected error or documented response. */
+function carryOut(ex: Exchange, plan: RequestFaultPlan): void {
+  if (plan.connection) {
+    ex.breakConnection = plan.connection;
+    return;
+  }
+  const answer = plan.answer;
+  if (!answer) return;
+  const ctx = synthesisContext(ex);
+  if (answer.error) throw injectedError(answer.error, ctx, { status: answer.status, message: answer.message });
+  if (answer.status! >= 400) throw injectedStatus(answer.status!, ctx, answer.message);
+  // A 2xx/3xx status is the operation's documented response for it.
+  const preferred = resolvePreference({ code: answer.status }, ctx);
+  if ('error' in preferred) throw preferred.error;
+  ex.mock = preferred.mock;
 }

@@ -61,8 +61,16 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)*$/;
  */
 export function createFilesHandler(roots: Map<string, FileRoot>) {
   return function handleFiles(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    if (url.pathname !== FILES_PREFIX && !url.pathname.startsWith(`${FILES_PREFIX}/`)) return false;
+    // Every request passes here first: a string test, not a URL parse, decides it is not ours.
+    const raw = req.url ?? '/';
+    // An absolute-form target (a proxy's "GET http://host/files/…") is served by its path.
+    const target = raw.startsWith('/') ? raw : raw.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+    if (!target.startsWith(FILES_PREFIX)) return false;
+    const end = target.search(/[?#]/);
+    const pathname = end === -1 ? target : target.slice(0, end);
+    if (pathname !== FILES_PREFIX && !pathname.startsWith(`${FILES_PREFIX}/`)) return false;
+    // Only our own paths get this far, so parsing their query (a signed link's) costs the rest nothing.
+    const url = { pathname, searchParams: new URLSearchParams(target[end] === '?' ? target.slice(end + 1).split('#')[0] : '') };
     const [, , apiId = '', ...rest] = url.pathname.split('/');
     const root = roots.get(apiId) ?? [...roots.values()][0];
     if (!root) return false;

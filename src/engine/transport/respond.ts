@@ -1,11 +1,15 @@
 // Writing responses: JSON bodies, the headers every response carries, and CORS for browser clients.
 import type { ServerResponse } from 'node:http';
 
-export function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown, head = false): void {
+/**
+ * Send a JSON response. `headers` is the caller's own per-response object: the content headers
+ * are added to it and it goes to writeHead as it is, so no copy of it is made here.
+ */
+export function sendJson(res: ServerResponse, status: number, headers: Record<string, string | number>, body: unknown, head = false): void {
   if (res.headersSent || res.destroyed) return;
   const payload = body === undefined || status === 204 || status === 304 ? '' : JSON.stringify(body);
   // One writeHead with every header: cheaper than a setHeader per header on the hot path.
-  const all: Record<string, string | number> = { ...headers };
+  const all = headers;
   if (payload) {
     all['Content-Type'] = 'application/json; charset=utf-8';
     all['Content-Length'] = Buffer.byteLength(payload);

@@ -1,8 +1,8 @@
 // Request validation, compiled once per operation at start-up: one validator per parameter
 // location (path, query, header) and one for the body, all reading the spec's own schemas.
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv } from '../../openapi/ajv.ts';
 import { deref } from '../../openapi/refs.ts';
 import type { ApiSpec } from '../../openapi/load.ts';
 import type { Operation, ParameterSpec } from '../../openapi/operations.ts';
@@ -10,7 +10,6 @@ import type { ValidationStyle } from '../../openapi/policy.ts';
 import { toProblems } from './problems.ts';
 import { validationError } from './styles/index.ts';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 
 type Location = 'path' | 'query' | 'header';
 
@@ -45,7 +44,7 @@ function absolutize(node: unknown, baseId: string): unknown {
 }
 
 function makeAjv(doc: object, baseId: string, coerce: boolean): Ajv2020 {
-  const ajv = new Ajv2020({
+  const ajv = createAjv({
     strict: false,
     allErrors: true,
     verbose: true, // errors carry their schema: discriminator messages list the accepted tags
@@ -53,8 +52,7 @@ function makeAjv(doc: object, baseId: string, coerce: boolean): Ajv2020 {
     validateSchema: false,
     coerceTypes: coerce ? 'array' : false,
     useDefaults: false,
-  });
-  addFormats(ajv);
+  }, true);
   ajv.addSchema(doc as any, baseId);
   return ajv;
 }
@@ -114,6 +112,11 @@ export class Validators {
     return v;
   }
 
+  /** Operations whose request validators are compiled so far. */
+  get compiledCount(): number {
+    return this.compiled.size;
+  }
+
   /** Compile every operation's validators, one per macrotask so requests are not held up. */
   async warm(signal?: AbortSignal): Promise<void> {
     for (const op of this.spec.operations) {
@@ -169,21 +172,22 @@ export class Validators {
   };
 
   private compile(op: Operation): OperationValidator {
-    const { spec, baseId, paramAjv, bodyAjv } = this;
+    // The Ajv instances are built on first need: an operation without parameters or body needs neither.
+    const { spec, baseId } = this;
     const paramStyle: ValidationStyle = { ...spec.policy.validation.body, code: spec.policy.validation.parameters, missingRequired: undefined };
     const byLocation = (['path', 'query', 'header'] as const)
       .map((where) => {
         const schema = locationSchema(op.parameters, where);
-        return schema ? { where, check: paramAjv.compile(absolutize(schema, baseId) as object) } : undefined;
+        return schema ? { where, check: this.paramAjv.compile(absolutize(schema, baseId) as object) } : undefined;
       })
       .filter((v): v is { where: Location; check: ValidateFunction } => Boolean(v));
 
     const mediaTypes = Object.keys(op.body?.content ?? {});
     const jsonType = mediaTypes.find(isJsonMediaType);
     const jsonSchema = jsonType ? op.body!.content[jsonType]!.schema : undefined;
-    const checkBody = jsonSchema ? bodyAjv.compile(absolutize(jsonSchema, baseId) as object) : undefined;
+    const checkBody = jsonSchema ? this.bodyAjv.compile(absolutize(jsonSchema, baseId) as object) : undefined;
     const formSchema = op.body?.content['multipart/form-data']?.schema;
-    const checkForm = formSchema ? bodyAjv.compile(absolutize(formSchema, baseId) as object) : undefined;
+    const checkForm = formSchema ? this.bodyAjv.compile(absolutize(formSchema, baseId) as object) : undefined;
     const style = styleFor(spec, op);
     const tagValues = this.tagValues;
 
