@@ -130,7 +130,10 @@ export interface paths {
         };
         /**
          * The account's credit ledger
-         * @description Every credit movement of the account (grant, reserve, settle, refund, charge, adjust); the entries always add up to the balance.
+         * @description Every credit movement of the account (grant, reserve, settle, refund, charge, adjust); the
+         *     entries always add up to the balance. The book keeps the newest 1,000 entries: past that,
+         *     the oldest half is folded into one `carried` entry with their sum and the balance after
+         *     them (`folded` says how many), so the sum still proves the balance.
          */
         get: operations["getAccountLedger"];
         put?: never;
@@ -528,9 +531,12 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             ledger: {
+                /** @description Entries kept (at most 1,000 and a carried-forward entry). */
                 entries: number;
                 sum: number;
                 balanced: boolean;
+                /** @description Older entries folded into the carried-forward entry. */
+                folded?: number;
             };
         };
         AccountList: {
@@ -576,8 +582,11 @@ export interface components {
             seq: number;
             /** Format: date-time */
             at: string;
-            /** @enum {string} */
-            kind: "grant" | "reserve" | "settle" | "refund" | "charge" | "adjust";
+            /**
+             * @description `carried`: older entries folded into one, holding their sum (which equals its balance, since the book opens with a grant of the starting balance).
+             * @enum {string}
+             */
+            kind: "grant" | "reserve" | "settle" | "refund" | "charge" | "adjust" | "carried";
             amount: number;
             balance: number;
             ref?: string;
@@ -590,6 +599,8 @@ export interface components {
             sum: number;
             /** @description The entries add up to the balance. */
             balanced: boolean;
+            /** @description How many older entries are folded into the first, `carried`, entry (0 until the book passes 1,000 entries). */
+            folded: number;
             entries: components["schemas"]["LedgerEntry"][];
         };
         /** @description Milliseconds, a "MIN..MAX" string (uniform), or a distribution. */
@@ -1318,6 +1329,7 @@ export interface operations {
                      *       "balance": 995,
                      *       "sum": 995,
                      *       "balanced": true,
+                     *       "folded": 0,
                      *       "entries": [
                      *         {
                      *           "seq": 1,

@@ -22,6 +22,10 @@ const staleOf = (root: string): boolean => {
 it('the bundle is stale when missing or older than any file under src/, and current otherwise', () => {
   mkdirSync(join(tmp, 'src/deep'), { recursive: true });
   writeFileSync(join(tmp, 'src/deep/a.ts'), 'export {};');
+  // An installed package ships src/control/ui but no sources: nothing to build from, never stale.
+  expect(staleOf(tmp)).toBe(false);
+  writeFileSync(join(tmp, 'src/cli.ts'), 'export {};');
+  utimesSync(join(tmp, 'src/cli.ts'), Date.now() / 1000 - 200, Date.now() / 1000 - 200);
   expect(staleOf(tmp)).toBe(true); // no bundle yet
   mkdirSync(join(tmp, 'dist'));
   writeFileSync(join(tmp, 'dist/cli.js'), '');
