@@ -28,7 +28,9 @@ export async function answer(ex: Exchange): Promise<void> {
   }
   let mocked;
   try {
-    mocked = await api.mocker.respond({ method: ex.method, path: ex.path, query: ex.query, headers: req.headers as Record<string, string>, body: ex.body }, ex.mock);
+    // HEAD is GET without a body (the router matched the GET operation); Prism knows only GET.
+    const method = ex.method === 'head' ? 'get' : ex.method;
+    mocked = await api.mocker.respond({ method, path: ex.path, query: ex.query, headers: req.headers as Record<string, string>, body: ex.body }, ex.mock);
   } catch (err) {
     // A Prefer the spec cannot satisfy (unknown example name, …) is the caller's 400, not our 500.
     if (ex.mock && err instanceof MockUnavailable) throw faultRequestError(ex.policy, `Prefer cannot be satisfied: ${err.message}`);
