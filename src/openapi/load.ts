@@ -6,6 +6,7 @@ import { listOperations, type Operation } from './operations.ts';
 import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
 import { checkExtensions } from './extensions.ts';
 import { deref } from './refs.ts';
+import { checkDiscriminators } from './discriminators.ts';
 
 export interface ApiSpec {
   file: string;
@@ -45,6 +46,7 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
       }
     }
   }
+  problems.push(...checkDiscriminators(doc));
   if (problems.length) throw new SpecError(`${where}:\n  ${problems.join('\n  ')}`);
 }
 
