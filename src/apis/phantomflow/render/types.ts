@@ -44,6 +44,8 @@ export type RenderResult =
       height: number;
       fps: number;
       bytes: number;
+      /** the FFmpeg process's peak resident memory, where the platform tells (Linux) */
+      peakRssBytes?: number;
       /** the FFmpeg argv that produced the file (for the benchmark's bare-FFmpeg comparison) */
       command: string[];
     }
@@ -54,6 +56,8 @@ export interface RenderOptions {
   fidelity?: Fidelity;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
+  /** kill FFmpeg after this long (default: the renderer's ffmpegTimeoutMs) */
+  timeoutMs?: number;
 }
 
 export interface Renderer {
