@@ -129,7 +129,8 @@ export function createRenderer(options: RendererOptions): Renderer {
         if (run.aborted || signal?.aborted) return fail('The render was cancelled');
         if (run.code !== 0) return fail(`FFmpeg exited with code ${run.code}: ${meaningfulLine(run.stderr)}`);
         const [info, size] = await Promise.all([probe(partial.output), stat(partial.output)]);
-        await rename(partial.thumbnail, thumbnail);
+        // A thumbnail is a courtesy: a script FFmpeg drew no thumbnail frame for still renders.
+        const withThumbnail = await rename(partial.thumbnail, thumbnail).then(() => true, () => false);
         await rename(partial.output, output);
         if (signal?.aborted) {
           // Cancelled while the files were being moved: take them back.
@@ -140,7 +141,7 @@ export function createRenderer(options: RendererOptions): Renderer {
         return {
           ok: true,
           file: output,
-          thumbnail,
+          ...(withThumbnail ? { thumbnail } : {}),
           durationSeconds: info.durationSeconds,
           width: info.video?.width ?? cmd.geometry.width,
           height: info.video?.height ?? cmd.geometry.height,

@@ -38,7 +38,8 @@ export type RenderResult =
   | {
       ok: true;
       file: string;
-      thumbnail: string;
+      /** absent when FFmpeg drew no thumbnail frame */
+      thumbnail?: string;
       durationSeconds: number;
       width: number;
       height: number;
