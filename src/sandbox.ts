@@ -3,11 +3,12 @@
 // src/apis/<name>; the pieces of the wiring live in src/compose/.
 import type { Express } from 'express';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { apiModules } from './apis/index.ts';
+import { createDataDir, removeStaleDataDirs } from './compose/data-dir.ts';
 import { createReset } from './compose/reset.ts';
 import { apiRuntime, controlRuntime } from './compose/runtimes.ts';
 import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures } from './compose/specs.ts';
@@ -81,8 +82,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const fixtures = loadFixtures(options.accountsFile);
   const seed = options.seed ?? DEFAULT_SEED;
   const faults = new FaultEngine({ seed, now: () => clock.now() });
-  // Renders go to a fresh temporary directory unless told otherwise; it is removed on close().
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'video-api-sandbox-'));
+  // Renders go to a fresh temporary directory unless told otherwise; it is removed on close(),
+  // and the ones of sandboxes that were killed are removed when the next one starts.
+  removeStaleDataDirs();
+  const dataDir = options.dataDir ?? createDataDir();
   const specs = loadApiSpecs(options.specs, options.only);
   const work = new Semaphore(Math.max(1, options.workConcurrency ?? availableParallelism()));
   const modules = { ...apiModules, ...options.modules };
