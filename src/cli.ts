@@ -71,7 +71,8 @@ async function serve(argv: string[]): Promise<void> {
     lines.push(`  ${policy.id.padEnd(12)} ${doc.info?.title ?? ''} ${doc.info?.version ?? ''} — ${api.spec.operations.length} operations under ${policy.routePrefix}`);
   }
   if (sandbox.control) {
-    lines.push(`  control API  ${url}${sandbox.control.prefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+    // The guard's rule: a configured token is required everywhere, loopback included.
+    lines.push(`  control API  ${url}${sandbox.control.prefix} (${adminToken ? 'admin token required' : 'loopback: no token needed'}; seed ${seed ?? 42})`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;

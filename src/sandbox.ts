@@ -21,6 +21,8 @@ import { DEFAULT_SEED } from './core/random.ts';
 import { Semaphore } from './core/semaphore.ts';
 import type { ApiInstance, ApiModule, JobSettings, MediaSettings } from './engine/module.ts';
 import { createRequestPath } from './engine/request-path.ts';
+import { createRequestIds } from './engine/request-id.ts';
+import { answerClientErrors } from './engine/transport/client-errors.ts';
 import { Router } from './engine/router.ts';
 import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
 import { createFilesHandler, type FileRoot } from './engine/transport/files.ts';
@@ -133,7 +135,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   const served = control ? [...apis, control] : apis;
   const router = new Router(served.map((api) => ({ api, operations: api.spec.operations })));
+  const requestIds = createRequestIds();
   const handle = createRequestPath({
+    requestIds,
     router,
     maxBodyBytes: options.maxBodyBytes,
     faults,
@@ -192,6 +196,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       boundHost = host;
       return new Promise((resolvePromise, reject) => {
         const s = createServer(serve);
+        answerClientErrors(s, { router, requestId: requestIds });
         s.listen(port, host);
         s.once('error', reject);
         s.once('listening', () => {

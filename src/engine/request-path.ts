@@ -8,12 +8,13 @@
 // envelope with the headers gathered so far, a broken connection, or a damaged body when a fault
 // asked for one. When the response is done (or the connection is gone) one ResponseRecord is
 // emitted. Nothing here names an API.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ApiError, PlainApiError } from '../core/errors.ts';
 import { FAULT_HEADER } from '../faults/directives.ts';
 import { renderError } from './envelope.ts';
+import { createRequestIds } from './request-id.ts';
+import { ClientAborts, clientGone } from './transport/client-aborts.ts';
 import type { Exchange, Stage } from './exchange.ts';
 import { MockUnavailable } from './mock.ts';
 import type { Router } from './router.ts';
@@ -42,6 +43,10 @@ export interface RequestPathOptions {
   now?: () => number;
   /** check every response against the spec; a mismatch becomes a 500 naming it (tests) */
   validateResponses?: boolean;
+  /** where request ids come from (shared with the transport's own answers) */
+  requestIds?: () => string;
+  /** counts the requests whose clients went away before they were read */
+  aborts?: ClientAborts;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -67,7 +72,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return s ? s : undefined;
 }
 
-export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false }: RequestPathOptions) {
+export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false, requestIds = createRequestIds(), aborts = new ClientAborts() }: RequestPathOptions) {
   const stages: Stage[] = [
     preflight(router),
     identify,
@@ -79,9 +84,6 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
     body(maxBodyBytes),
     answer,
   ];
-  // Request ids: a random prefix per request path and a counter — unique, and cheaper than a UUID each.
-  const idPrefix = `req_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  let idCounter = 0;
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -91,7 +93,7 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
     const api = route.api;
     const policy = api.spec.policy;
     const given = req.headers[policy.errors.requestId.headerLower];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : `${idPrefix}${(++idCounter).toString(36).padStart(8, '0')}`;
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : requestIds();
     const ex: Exchange = {
       req,
       res,
@@ -134,6 +136,11 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
         if (ex.answer || ex.breakConnection) break;
       }
     } catch (err) {
+      // A client that went away mid-request is not the sandbox's error: counted, not logged.
+      if (!(err instanceof ApiError || err instanceof PlainApiError) && clientGone(req, err)) {
+        aborts.record();
+        return;
+      }
       ex.answer = errorAnswer(ex, err);
     }
     if (ex.breakConnection) return breakConnection(req, res, ex.breakConnection);

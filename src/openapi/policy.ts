@@ -75,6 +75,8 @@ export interface ApiPolicy {
     methodNotAllowed: string;
     payloadTooLarge: string;
     unsupportedMediaType: string;
+    /** a request Node's HTTP parser refuses (bad request line or header, headers too large) */
+    malformedRequest: string;
     internal: string;
   };
   validation: {
@@ -149,6 +151,7 @@ const policySchema = closed(
         methodNotAllowed: codeRef,
         payloadTooLarge: codeRef,
         unsupportedMediaType: codeRef,
+        malformedRequest: codeRef,
         internal: codeRef,
       },
       ['catalogue', 'routeNotFound', 'internal'],
@@ -274,6 +277,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
       methodNotAllowed: x.errors.methodNotAllowed ?? x.errors.routeNotFound,
       payloadTooLarge: x.errors.payloadTooLarge ?? x.validation.invalidJson,
       unsupportedMediaType: x.errors.unsupportedMediaType ?? x.validation.invalidJson,
+      malformedRequest: x.errors.malformedRequest ?? x.validation.invalidJson,
       internal: x.errors.internal,
     },
     validation: {
@@ -313,7 +317,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
   const used = [
     ...Object.values(policy.auth.errors),
     policy.errors.routeNotFound, policy.errors.methodNotAllowed, policy.errors.payloadTooLarge,
-    policy.errors.unsupportedMediaType, policy.errors.internal, policy.validation.invalidJson,
+    policy.errors.unsupportedMediaType, policy.errors.malformedRequest, policy.errors.internal, policy.validation.invalidJson,
     policy.validation.body.code, policy.validation.body.missingRequired, policy.validation.parameters,
     policy.rateLimit.exceeded.code, policy.concurrency.code,
   ].filter((c): c is string => typeof c === 'string');
