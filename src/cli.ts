@@ -61,7 +61,8 @@ async function serve(argv: string[]): Promise<void> {
     clock: { mode: (values.clock as ClockMode) ?? 'real', scale: values['clock-scale'] ? Number(values['clock-scale']) : undefined },
     seed,
     adminToken,
-    media: { fidelity: fidelityOf(values.fidelity), allowHosts: values['allow-host'] },
+    media: { fidelity: fidelityOf(values.fidelity) },
+    outbound: { allowHosts: values['allow-host'] },
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];

@@ -54,8 +54,13 @@ export interface SandboxOptions {
   workConcurrency?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
-  /** how produced media is made (fidelity, allowed source hosts) */
+  /** how produced media is made (fidelity) */
   media?: MediaSettings;
+  /**
+   * hosts besides loopback the sandbox may fetch media from and post webhooks to: names, IP
+   * literals, `*.example.com`, `*` (any public host); link-local and metadata never (decision 008)
+   */
+  outbound?: { allowHosts?: string[] };
   /** check every response against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
@@ -101,6 +106,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       dataDir,
       settings: options.jobs ?? {},
       media: options.media ?? {},
+      outbound: { allowHosts: options.outbound?.allowHosts ?? options.media?.allowHosts },
     });
     instances.push(built.instance);
     return built.runtime;

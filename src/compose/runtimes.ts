@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxClock } from '../core/clock.ts';
+import type { OutboundOptions } from '../core/outbound.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
@@ -27,6 +28,7 @@ export interface RuntimeServices {
   dataDir: string;
   settings: JobSettings;
   media: MediaSettings;
+  outbound: OutboundOptions;
 }
 
 function exposedHeaders(policy: ApiPolicy): Record<string, string> {
@@ -70,6 +72,7 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
       register: (store) => parts.stores.push(store),
       settings: services.settings,
       media: services.media,
+      outbound: services.outbound,
     }) ?? { handlers: {} };
   const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
   if (unknownHandlers.length) throw new Error(`${spec.policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);

@@ -2,6 +2,7 @@
 // module returns handlers keyed by operationId and registers its stores for reset. Operations
 // without a handler are answered from the spec (examples/schemas) by the engine.
 import type { SandboxClock } from '../core/clock.ts';
+import type { OutboundOptions } from '../core/outbound.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
@@ -30,6 +31,8 @@ export interface ModuleEnv {
   settings: JobSettings;
   /** how produced media is made (SandboxOptions.media) */
   media: MediaSettings;
+  /** the outbound policy every URL the module fetches or posts to passes (sources, webhooks) */
+  outbound: OutboundOptions;
 }
 
 /** Knobs for stateful modules; everything optional, defaults chosen by each module. */
@@ -49,7 +52,7 @@ export interface JobSettings {
 export interface MediaSettings {
   /** 'light' (long side ≤ 640 px, fast preset; default) or 'full' (the requested size) */
   fidelity?: 'light' | 'full';
-  /** when set, remote media sources must be on these hosts (loopback is always allowed) */
+  /** @deprecated use SandboxOptions.outbound.allowHosts (read when that is not given) */
   allowHosts?: string[];
 }
 

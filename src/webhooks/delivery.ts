@@ -10,14 +10,14 @@
 //                (or, if none comes, until the first retry delay has passed)
 //   badSignature the signature header is computed with a wrong secret (unsigned APIs: no effect)
 // A non-2xx answer, a network error or no answer within timeoutSeconds schedules the next attempt
-// after the next retry delay.
+// after the next retry delay; a URL the outbound policy refuses fails the delivery at once.
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../core/clock.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { FaultHooks, WebhookFault } from '../faults/hooks.ts';
 import type { WebhookPolicy } from '../openapi/policy.ts';
 import { DeliveryLog, type WebhookAttempt, type WebhookDelivery } from './delivery-log.ts';
-import { WebhookPoster } from './post.ts';
+import { WebhookPoster, type PostOutcome } from './post.ts';
 import { ReorderHold } from './reorder.ts';
 import { createSigner } from './signing.ts';
 
@@ -44,6 +44,8 @@ export interface WebhookDispatcherOptions {
   /** deliveries kept per account (finished ones beyond are forgotten); default 200 */
   historyLimit?: number;
   userAgent?: string;
+  /** the outbound policy's allow-list: hosts besides loopback receivers may be on */
+  allowHosts?: readonly string[];
 }
 
 export class WebhookDispatcher implements Resettable {
@@ -54,7 +56,7 @@ export class WebhookDispatcher implements Resettable {
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.log = new DeliveryLog(options.clock, options.historyLimit ?? 200);
-    this.poster = new WebhookPoster(createSigner(options.policy.signature));
+    this.poster = new WebhookPoster(createSigner(options.policy.signature), { allowHosts: options.allowHosts });
     this.hold = new ReorderHold(options.clock);
   }
 
@@ -136,20 +138,22 @@ export class WebhookDispatcher implements Resettable {
     }
     if (fault.badSignature) applied.push('badSignature');
 
-    const result = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
-    if (fault.duplicate && this.alive(d)) await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true });
+    const { record: result, permanent } = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
+    if (fault.duplicate && !permanent && this.alive(d)) await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true });
     this.hold.sent(d.url);
     if (!this.alive(d)) return;
 
     if (result.ok) return this.log.finish(d, 'delivered');
+    // A URL the outbound policy refuses stays refused: no retries.
+    if (permanent) return this.log.finish(d, 'failed');
     const delay = this.options.policy.retryDelaysSeconds[n - 1];
     if (delay === undefined) return this.log.finish(d, 'failed');
     d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
     this.log.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
   }
 
-  private async post(d: WebhookDelivery, request: SendRequest, n: number, how: { badSignature: boolean; faults: string[]; copy?: boolean }): Promise<WebhookAttempt> {
-    const record = await this.poster.post(
+  private async post(d: WebhookDelivery, request: SendRequest, n: number, how: { badSignature: boolean; faults: string[]; copy?: boolean }): Promise<PostOutcome> {
+    const outcome = await this.poster.post(
       {
         url: d.url,
         body: JSON.stringify(d.payload),
@@ -163,7 +167,7 @@ export class WebhookDispatcher implements Resettable {
       },
       { attempt: n, at: this.isoNow(), ...(how.faults.length ? { faults: how.faults } : {}), ...(how.copy ? { copy: true } : {}) },
     );
-    if (this.alive(d)) d.attempts.push(record);
-    return record;
+    if (this.alive(d)) d.attempts.push(outcome.record);
+    return outcome;
   }
 }

@@ -1,5 +1,10 @@
 // One webhook request over the network: the JSON body POSTed (signed when the API signs), an
 // answer within the timeout (wall clock: this is real I/O), and what came back as an attempt.
+// The receiver's URL passes the sandbox's outbound policy first (src/core/outbound.ts), and the
+// connection goes to the address the policy checked.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { checkOutbound, unreachable, type OutboundOptions } from '../core/outbound.ts';
 import type { WebhookAttempt } from './delivery-log.ts';
 import type { Signer } from './signing.ts';
 
@@ -12,37 +17,55 @@ export interface PostRequest {
   timeoutMs: number;
 }
 
+export interface PostOutcome {
+  record: WebhookAttempt;
+  /** no retry can help: the policy refuses the URL */
+  permanent: boolean;
+}
+
 export class WebhookPoster {
   private readonly inflight = new Set<AbortController>();
 
-  constructor(private readonly signer: Signer | undefined) {}
+  constructor(
+    private readonly signer: Signer | undefined,
+    private readonly outbound: OutboundOptions = {},
+  ) {}
 
-  async post(req: PostRequest, attempt: Omit<WebhookAttempt, 'status' | 'ok' | 'durationMs'>): Promise<WebhookAttempt> {
+  async post(req: PostRequest, attempt: Omit<WebhookAttempt, 'status' | 'ok' | 'durationMs'>): Promise<PostOutcome> {
     const headers = { ...req.headers };
     if (this.signer && req.secret !== undefined) {
       const sig = this.signer(req.body, req.secret);
       headers[sig.header] = sig.value;
     }
-    const controller = new AbortController();
-    this.inflight.add(controller);
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${req.timeoutMs} ms`)), req.timeoutMs);
     const started = Date.now();
     const record: WebhookAttempt = { ...attempt, status: null, ok: false, durationMs: 0 };
+    let url: URL;
     try {
-      const res = await fetch(req.url, { method: 'POST', headers, body: req.body, redirect: 'manual', signal: controller.signal });
-      record.status = res.status;
-      record.ok = res.status >= 200 && res.status < 300;
-      if (!record.ok) record.error = `receiver answered ${res.status}`;
-      await res.body?.cancel().catch(() => undefined);
-    } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
-      record.error = reason instanceof Error ? (reason.cause instanceof Error ? `${reason.message}: ${reason.cause.message}` : reason.message) : String(reason);
+      url = new URL(req.url);
+    } catch {
+      return { record: { ...record, error: `not allowed: ${req.url} is not a URL` }, permanent: true };
+    }
+    const decision = await checkOutbound(url, this.outbound);
+    if (!decision.ok) {
+      record.error = decision.message;
+      record.durationMs = Date.now() - started;
+      return { record, permanent: decision.message.startsWith('not allowed') };
+    }
+    const controller = new AbortController();
+    this.inflight.add(controller);
+    try {
+      const status = await send(url, decision.lookup, headers, req.body, req.timeoutMs, controller.signal);
+      record.status = status;
+      record.ok = status >= 200 && status < 300;
+      if (!record.ok) record.error = `receiver answered ${status}`;
+    } catch {
+      // Refused, reset, unreachable, timed out: one text, so the log cannot map ports.
+      record.error = unreachable(url, req.timeoutMs);
     } finally {
-      clearTimeout(timer);
       this.inflight.delete(controller);
     }
     record.durationMs = Date.now() - started;
-    return record;
+    return { record, permanent: false };
   }
 
   /** Abandon every request in flight (sandbox close). */
@@ -50,4 +73,23 @@ export class WebhookPoster {
     for (const c of this.inflight) c.abort();
     this.inflight.clear();
   }
+}
+
+/** POST `body` to the pinned address; resolves with the status, rejects on any network failure. */
+function send(url: URL, lookup: NonNullable<Parameters<typeof httpRequest>[1]>['lookup'], headers: Record<string, string>, body: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, signal });
+    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
+    req.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.once('response', (res: IncomingMessage) => {
+      clearTimeout(timer);
+      res.resume(); // the receiver's body is not read
+      resolve(res.statusCode ?? 0);
+    });
+    req.end(body);
+  });
 }

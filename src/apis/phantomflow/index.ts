@@ -24,7 +24,7 @@ const OWN_CODES = ['NOT_FOUND', 'FORBIDDEN', 'TEMPLATE_NOT_FOUND', 'INSUFFICIENT
 
 export const phantomflow: ApiModule = {
   id: 'phantomflow',
-  create({ spec, accounts, clock, ledger, validators, faults, work, files, register, settings, media }) {
+  create({ spec, accounts, clock, ledger, validators, faults, work, files, register, settings, media, outbound }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`phantomflow: the spec's catalogue lacks ${missing.join(', ')}`);
@@ -48,6 +48,7 @@ export const phantomflow: ApiModule = {
       policy: policy.webhooks,
       timeoutMs: settings.webhookTimeoutMs,
       historyLimit: settings.webhookHistoryLimit,
+      allowHosts: outbound.allowHosts,
     });
     register(webhooks);
     const jobs = new RenderJobs({
@@ -55,7 +56,7 @@ export const phantomflow: ApiModule = {
       accounts,
       clock,
       faults,
-      renderer: createRenderer({ outputDir: files.dir, fidelity: media.fidelity, defaults, fetch: { allowHosts: media.allowHosts } }),
+      renderer: createRenderer({ outputDir: files.dir, fidelity: media.fidelity, defaults, fetch: { allowHosts: outbound.allowHosts } }),
       billing: new RenderBilling(pricing, ledger, accounts),
       webhooks,
       work,

@@ -28,7 +28,7 @@ export interface RendererOptions {
   fidelity?: Fidelity;
   /** kill FFmpeg after this long (default 120 s) */
   ffmpegTimeoutMs?: number;
-  fetch?: { timeoutMs?: number; maxBytes?: number; allowHosts?: string[] };
+  fetch?: { timeoutMs?: number; maxBytes?: number; allowHosts?: readonly string[] };
   fixturesDir?: string;
   /** width, height, fps of a script that does not say; default: the shipped spec's */
   defaults?: ScriptDefaults;
