@@ -32,6 +32,7 @@ export interface RuntimeServices {
 }
 
 function exposedHeaders(policy: ApiPolicy): Record<string, string> {
+  if (!policy.browsers.cors) return {};
   const rl = policy.rateLimit.headers;
   return corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']);
 }

@@ -1,6 +1,6 @@
 // The request path: one pass, one direction, as a list of small stages (one file each in stages/):
 //
-//   preflight → identify → rate limit → faults → Prefer → reject (404/405/auth) → parameters
+//   preflight → cross-site → identify → rate limit → faults → Prefer → reject (404/405/auth) → parameters
 //   → body → answer (handler or spec mock)
 //
 // Each stage adds to the exchange, sets its answer, or throws an ApiError; the first answer ends
@@ -21,6 +21,7 @@ import type { Router } from './router.ts';
 import type { ApiRuntime, ResponseRecord } from './runtime.ts';
 import { answer } from './stages/answer.ts';
 import { body } from './stages/body.ts';
+import { crossSite } from './stages/cross-site.ts';
 import { faults, type RequestFaultPlanner } from './stages/faults.ts';
 import { identify } from './stages/identify.ts';
 import { parameters } from './stages/parameters.ts';
@@ -75,6 +76,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false, requestIds = createRequestIds(), aborts = new ClientAborts() }: RequestPathOptions) {
   const stages: Stage[] = [
     preflight(router),
+    crossSite,
     identify,
     rateLimit,
     ...(planner ? [faults(planner)] : []),

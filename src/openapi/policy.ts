@@ -94,6 +94,10 @@ export interface ApiPolicy {
   concurrency: { code: string; message?: string; activeStates?: string[] };
   /** largest request body read, in bytes */
   maxBodyBytes: number;
+  /** which Content-Types a JSON operation reads as JSON besides application/json and +json */
+  jsonBodies: { alsoAccept: string[]; untyped: 'json' | 'refuse' };
+  /** what browsers may do: CORS grant on responses; cross-site requests refused with `refusedCode` */
+  browsers: { cors: boolean; crossSite: 'allow' | 'refuse'; refusedCode?: string };
   credits?: CreditsPolicy;
   webhooks: WebhookPolicy;
   /** provenance labels (doc, seed, inferred, …) that x-provenance values must name */
@@ -110,6 +114,15 @@ const policySchema = closed(
     id: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
     routePrefix: { type: 'string', pattern: '^/' },
     maxBodyBytes: { type: 'integer', minimum: 1 },
+    jsonBodies: closed({
+      alsoAccept: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9.+-]+/[a-z0-9.+-]+$' } },
+      untyped: { enum: ['json', 'refuse'] },
+    }),
+    browsers: {
+      ...closed({ cors: { type: 'boolean' }, crossSite: { enum: ['allow', 'refuse'] }, refusedCode: codeRef }),
+      if: { required: ['crossSite'], properties: { crossSite: { const: 'refuse' } } },
+      then: { required: ['refusedCode'] },
+    },
     auth: closed(
       {
         header: { type: 'string', minLength: 1 },
@@ -302,6 +315,8 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     },
     concurrency: x.concurrency ?? { code: x.rateLimit.exceeded.code ?? x.errors.internal },
     maxBodyBytes: x.maxBodyBytes ?? 1024 * 1024,
+    jsonBodies: { alsoAccept: x.jsonBodies?.alsoAccept ?? [], untyped: x.jsonBodies?.untyped ?? 'refuse' },
+    browsers: { cors: x.browsers?.cors ?? true, crossSite: x.browsers?.crossSite ?? 'allow', refusedCode: x.browsers?.refusedCode },
     credits: x.credits ? { ...x.credits, rounding: x.credits.rounding ?? 'ceil' } : undefined,
     webhooks: {
       retryDelaysSeconds: x.webhooks?.retryDelaysSeconds ?? [],
@@ -319,7 +334,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     policy.errors.routeNotFound, policy.errors.methodNotAllowed, policy.errors.payloadTooLarge,
     policy.errors.unsupportedMediaType, policy.errors.malformedRequest, policy.errors.internal, policy.validation.invalidJson,
     policy.validation.body.code, policy.validation.body.missingRequired, policy.validation.parameters,
-    policy.rateLimit.exceeded.code, policy.concurrency.code,
+    policy.rateLimit.exceeded.code, policy.concurrency.code, policy.browsers.refusedCode,
   ].filter((c): c is string => typeof c === 'string');
   const missing = [...new Set(used)].filter((c) => !catalogue[c]);
   if (missing.length) throw new SpecError(`${where}: codes used by x-sandbox but missing from errors.catalogue: ${missing.join(', ')}`);

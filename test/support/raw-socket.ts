@@ -45,7 +45,7 @@ export function parseRawResponse(raw: Buffer): RawResponse {
  */
 export function rawExchange(base: string, request: string | Buffer, options: { idleMs?: number; timeoutMs?: number } = {}): Promise<RawResponse> {
   const { port } = new URL(base);
-  const idleMs = options.idleMs ?? 10_000;
+  const idleMs = options.idleMs ?? 30_000;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const socket = connect({ host: '127.0.0.1', port: Number(port) });
@@ -56,7 +56,7 @@ export function rawExchange(base: string, request: string | Buffer, options: { i
       socket.destroy();
       resolve(parseRawResponse(Buffer.concat(chunks)));
     };
-    const overall = setTimeout(finish, options.timeoutMs ?? 15_000);
+    const overall = setTimeout(finish, options.timeoutMs ?? 60_000);
     const arm = () => {
       clearTimeout(idle);
       idle = setTimeout(finish, idleMs);
