@@ -52,6 +52,11 @@ export interface SandboxOptions {
   requestLogSize?: number;
   /** heavy work (renders) running at once across every API; default one per CPU core */
   workConcurrency?: number;
+  /**
+   * slots one key may hold at once; default all but one (one per core left for the other keys),
+   * so another key's job starts at once however many one key has queued (decision 014)
+   */
+  workPerKey?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
   /** how produced media is made (fidelity) */
@@ -94,7 +99,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   removeStaleDataDirs();
   const dataDir = options.dataDir ?? createDataDir();
   const specs = loadApiSpecs(options.specs, options.only);
-  const work = new Semaphore(Math.max(1, options.workConcurrency ?? availableParallelism()));
+  const slots = Math.max(1, options.workConcurrency ?? availableParallelism());
+  const work = new Semaphore(slots, { maxPerTenant: Math.min(slots, options.workPerKey ?? Math.max(1, slots - 1)) });
   const modules = { ...apiModules, ...options.modules };
 
   const instances: ApiInstance[] = [];

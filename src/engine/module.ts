@@ -54,6 +54,10 @@ export interface MediaSettings {
   fidelity?: 'light' | 'full';
   /** @deprecated use SandboxOptions.outbound.allowHosts (read when that is not given) */
   allowHosts?: string[];
+  /** threads one FFmpeg process may use for its graph and encoder; default 2 */
+  ffmpegThreads?: number;
+  /** address-space cap of one FFmpeg process in bytes (Linux, via prlimit); default 2 GiB light, 4 GiB full */
+  ffmpegMemoryBytes?: number;
 }
 
 /** One job or delivery as the control API lists it across APIs. */

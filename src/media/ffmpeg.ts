@@ -49,6 +49,11 @@ export interface RunOptions {
 }
 
 // util-linux's prlimit sets a resource limit and execs the command (same PID, so kills reach it).
+// Under an address-space cap, what counts is virtual memory: FFmpeg starts a thread per input
+// (8 MiB of stack each by default) and glibc a 64 MiB malloc arena per thread. Smaller stacks and
+// two arenas keep the cap about frames, not reservations (measured: bench/results/ffmpeg-memory.md).
+const STACK_BYTES = 2 * 1024 * 1024;
+const LIMITED_ENV = { MALLOC_ARENA_MAX: '2' };
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => {
   try {
     accessSync(p, constants.X_OK);
@@ -89,9 +94,9 @@ function run(bin: string, args: string[], options: RunOptions = {}): Promise<Run
       return;
     }
     let child: ReturnType<typeof spawn>;
-    const limited = options.memoryLimitBytes && PRLIMIT ? [PRLIMIT, `--as=${Math.floor(options.memoryLimitBytes)}`, '--', executable(bin)] : [executable(bin)];
+    const limited = options.memoryLimitBytes && PRLIMIT ? [PRLIMIT, `--as=${Math.floor(options.memoryLimitBytes)}`, `--stack=${STACK_BYTES}`, '--', executable(bin)] : [executable(bin)];
     try {
-      child = spawn(limited[0]!, [...limited.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(limited[0]!, [...limited.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(limited.length > 1 ? { env: { ...process.env, ...LIMITED_ENV } } : {}) });
     } catch (err) {
       // spawn() throws synchronously for an argv the kernel refuses (E2BIG) or a NUL byte: a
       // failed run like any other (the caller's slot is released on its normal path). The message

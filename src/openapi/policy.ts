@@ -55,6 +55,18 @@ export interface WebhookPolicy {
   signature?: SignatureConfig;
 }
 
+/** What one render job may ask for at one fidelity (x-sandbox.renderLimits.<fidelity>). */
+export interface RenderLimits {
+  /** seconds of video */
+  maxSeconds?: number;
+  /** elements of every kind */
+  maxElements?: number;
+  /** image, video and audio elements (each is an input FFmpeg opens) */
+  maxMediaElements?: number;
+  /** (scene backgrounds + visual elements) × output frame pixels: what frame memory grows with */
+  maxLayerPixels?: number;
+}
+
 export interface ApiPolicy {
   id: string;
   routePrefix: string;
@@ -90,8 +102,13 @@ export interface ApiPolicy {
     headers: { limit: string; remaining: string; reset: string; retryAfter: string };
     exceeded: { code?: string; form?: 'coded' | 'string'; template?: string };
   };
-  /** the active-job cap's error, and the job states that count as in progress (if the spec says) */
-  concurrency: { code: string; message?: string; activeStates?: string[] };
+  /**
+   * the active-job cap's error, the job states that count as in progress (if the spec says), and
+   * how many jobs may wait for a render slot per key and in all (beyond: the same error)
+   */
+  concurrency: { code: string; message?: string; activeStates?: string[]; maxQueuedPerKey?: number; maxQueued?: number };
+  /** caps on one render job per fidelity, refused with `code` (a 4xx) */
+  renderLimits?: { code: string; light?: RenderLimits; full?: RenderLimits };
   /** largest request body read, in bytes */
   maxBodyBytes: number;
   /** which Content-Types a JSON operation reads as JSON besides application/json and +json */
@@ -197,7 +214,28 @@ const policySchema = closed(
       ['windowSeconds', 'exceeded'],
     ),
     concurrency: closed(
-      { code: codeRef, message: { type: 'string' }, activeStates: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } },
+      {
+        code: codeRef,
+        message: { type: 'string' },
+        activeStates: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        maxQueuedPerKey: { type: 'integer', minimum: 1 },
+        maxQueued: { type: 'integer', minimum: 1 },
+      },
+      ['code'],
+    ),
+    renderLimits: closed(
+      Object.fromEntries([
+        ['code', codeRef],
+        ...['light', 'full'].map((f) => [
+          f,
+          closed({
+            maxSeconds: { type: 'number', exclusiveMinimum: 0 },
+            maxElements: { type: 'integer', minimum: 1 },
+            maxMediaElements: { type: 'integer', minimum: 0 },
+            maxLayerPixels: { type: 'integer', minimum: 1 },
+          }),
+        ]),
+      ]),
       ['code'],
     ),
     credits: {
@@ -318,6 +356,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     jsonBodies: { alsoAccept: x.jsonBodies?.alsoAccept ?? [], untyped: x.jsonBodies?.untyped ?? 'refuse' },
     browsers: { cors: x.browsers?.cors ?? true, crossSite: x.browsers?.crossSite ?? 'allow', refusedCode: x.browsers?.refusedCode },
     credits: x.credits ? { ...x.credits, rounding: x.credits.rounding ?? 'ceil' } : undefined,
+    renderLimits: x.renderLimits,
     webhooks: {
       retryDelaysSeconds: x.webhooks?.retryDelaysSeconds ?? [],
       timeoutSeconds: x.webhooks?.timeoutSeconds ?? 10,
@@ -334,7 +373,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     policy.errors.routeNotFound, policy.errors.methodNotAllowed, policy.errors.payloadTooLarge,
     policy.errors.unsupportedMediaType, policy.errors.malformedRequest, policy.errors.internal, policy.validation.invalidJson,
     policy.validation.body.code, policy.validation.body.missingRequired, policy.validation.parameters,
-    policy.rateLimit.exceeded.code, policy.concurrency.code, policy.browsers.refusedCode,
+    policy.rateLimit.exceeded.code, policy.concurrency.code, policy.browsers.refusedCode, policy.renderLimits?.code,
   ].filter((c): c is string => typeof c === 'string');
   const missing = [...new Set(used)].filter((c) => !catalogue[c]);
   if (missing.length) throw new SpecError(`${where}: codes used by x-sandbox but missing from errors.catalogue: ${missing.join(', ')}`);

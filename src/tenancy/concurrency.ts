@@ -7,11 +7,11 @@ import type { ApiPolicy } from '../openapi/policy.ts';
  * Throw the API's concurrency error when `active` jobs already fill the cap (null = unlimited).
  * `retryAfterSeconds` estimates when a slot frees; the header says at least 1.
  */
-export function assertCapacity(policy: ApiPolicy, check: { active: number; cap: number | null; retryAfterSeconds: number }): void {
+export function assertCapacity(policy: ApiPolicy, check: { active: number; cap: number | null; retryAfterSeconds: number }, what = 'in progress'): void {
   if (check.cap === null || check.active < check.cap) return;
   const retryAfter = Math.max(1, Math.ceil(Number.isFinite(check.retryAfterSeconds) ? check.retryAfterSeconds : 1));
   const { code, message } = policy.concurrency;
-  throw new ApiError(code, message ? `${message} (${check.active} of ${check.cap} in progress)` : undefined, {
+  throw new ApiError(code, message ? `${message} (${check.active} of ${check.cap} ${what})` : undefined, {
     headers: { [policy.rateLimit.headers.retryAfter]: String(retryAfter) },
   });
 }

@@ -35,7 +35,7 @@ describe('the control API refuses what a cross-site page could send', () => {
 
   it('a browser request from another origin → 403, even a correct JSON one', async () => {
     const json = { 'content-type': 'application/json' };
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: `http://localhost:${new URL(sb.url).port}` }]) {
+    for (const headers of <Record<string, string>[]>[{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: `http://localhost:${new URL(sb.url).port}` }]) {
       const r = await post('/__sandbox/reset', { ...json, ...headers }, '{}');
       expect(r.status, JSON.stringify(headers)).toBe(403);
       expect((await r.json()).error.code).toBe('FORBIDDEN');

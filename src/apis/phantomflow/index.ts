@@ -38,6 +38,7 @@ export const phantomflow: ApiModule = {
       title: 'PhantomFlow movie script',
     });
     const defaults = scriptDefaultsOf(spec.doc);
+    const fidelity = media.fidelity ?? 'light';
 
     const templates = new TemplateStore(() => clock.now());
     register(templates);
@@ -56,7 +57,15 @@ export const phantomflow: ApiModule = {
       accounts,
       clock,
       faults,
-      renderer: createRenderer({ outputDir: files.dir, fidelity: media.fidelity, defaults, fetch: { allowHosts: outbound.allowHosts } }),
+      renderer: createRenderer({
+        outputDir: files.dir,
+        fidelity,
+        defaults,
+        fetch: { allowHosts: outbound.allowHosts },
+        // FFmpeg's memory, bounded: few threads, and an address-space cap where the OS has one.
+        threads: media.ffmpegThreads ?? 2,
+        memoryLimitBytes: media.ffmpegMemoryBytes ?? (fidelity === 'full' ? 4 : 2) * 2 ** 30,
+      }),
       billing: new RenderBilling(pricing, ledger, accounts),
       webhooks,
       work,
@@ -66,6 +75,7 @@ export const phantomflow: ApiModule = {
       queueDelayMs: settings.queueDelayMs ?? 1000,
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,
+      fidelity,
     });
 
     register(jobs);

@@ -17,7 +17,8 @@ import { assertCapacity } from '../../tenancy/concurrency.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import type { RenderBilling } from './billing.ts';
-import { totalSeconds, type MovieScript, type Renderer } from './render/index.ts';
+import { totalSeconds, type Fidelity, type MovieScript, type Renderer } from './render/index.ts';
+import { costOf, overLimit, renderBudgetMs } from './render/cost.ts';
 import { jobFinishedEvent } from './webhook-events.ts';
 
 /** A validated movie script as submitted: what the renderer reads, plus where to report. */
@@ -55,8 +56,11 @@ export interface RenderJobsOptions {
   /** MovieScript defaults read from the spec */
   defaults: { width: number; height: number; fps: number };
   queueDelayMs: number;
+  /** a fixed work budget for every job (tests); default: one that scales with the script (cost.ts) */
   workTimeoutMs?: number;
   historyLimit?: number;
+  /** the fidelity renders run at: which x-sandbox.renderLimits apply */
+  fidelity: Fidelity;
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -76,6 +80,8 @@ export class RenderJobs {
           active: true,
           pooled: true,
           progress: 0,
+          // What the script asked decides how long it may take (a 1 s job cannot hold a slot for minutes).
+          workTimeoutMs: (job) => this.budgetOf(job),
           work: async (ctx) => {
             const { job } = ctx;
             const fault = o.faults.pipeline({ api: o.policy.id, key: job.owner, jobId: job.id, stage: 'render' });
@@ -86,7 +92,7 @@ export class RenderJobs {
             }
             // Render at the job's shape: the spec's defaults filled in where the script is silent.
             const { width, height, fps } = job.data;
-            const r = await o.renderer.render({ ...job.data.script, width, height, fps }, { jobId: job.id, onProgress: ctx.progress, signal: ctx.signal });
+            const r = await o.renderer.render({ ...job.data.script, width, height, fps }, { jobId: job.id, onProgress: ctx.progress, signal: ctx.signal, timeoutMs: this.budgetOf(job) });
             if (!r.ok) return { to: 'failed', error: r.error };
             return {
               to: 'completed',
@@ -119,12 +125,18 @@ export class RenderJobs {
 
   /** Accept a validated movie script for `account`: the 202 body. */
   submit(account: Account, script: MovieScriptLike, from: { templateId?: string; baseUrl: string }): Record<string, unknown> {
+    const { renderLimits, concurrency } = this.o.policy;
+    const over = overLimit(costOf(script, this.o.fidelity, this.o.defaults), renderLimits?.[this.o.fidelity], this.o.fidelity);
+    if (over) throw new ApiError(renderLimits!.code, over[1], { extra: { path: over[0] } });
     const active = this.engine.active(account.key, this.activeStates);
-    assertCapacity(this.o.policy, {
-      active: active.length,
-      cap: this.o.accounts.limitsOf(account).concurrentJobs,
-      retryAfterSeconds: this.secondsUntilSlot(active),
-    });
+    const retryAfterSeconds = this.secondsUntilSlot(active);
+    assertCapacity(this.o.policy, { active: active.length, cap: this.o.accounts.limitsOf(account).concurrentJobs, retryAfterSeconds });
+    // The queue for render slots is bounded per key (whatever the plan) and in all.
+    const queued = active.filter((j) => j.state === 'queued').length;
+    if (concurrency.maxQueuedPerKey !== undefined) assertCapacity(this.o.policy, { active: queued, cap: concurrency.maxQueuedPerKey, retryAfterSeconds }, 'of your jobs waiting for a render slot');
+    if (concurrency.maxQueued !== undefined) {
+      assertCapacity(this.o.policy, { active: this.engine.list(undefined, ['queued']).length, cap: concurrency.maxQueued, retryAfterSeconds: Math.max(1, retryAfterSeconds) }, 'jobs of every account waiting for a render slot');
+    }
     const estimate = this.o.billing.estimate(script);
     const id = randomUUID();
     this.o.billing.reserve(account, id, estimate);
@@ -217,6 +229,13 @@ export class RenderJobs {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Wall-clock ms the job's render may take: fixed by the settings, else from what it asks. */
+  private budgetOf(job: Job<RenderJobData>): number {
+    if (this.o.workTimeoutMs !== undefined) return this.o.workTimeoutMs;
+    const { width, height, fps } = job.data;
+    return renderBudgetMs(costOf({ ...job.data.script, width, height, fps }, this.o.fidelity, this.o.defaults));
+  }
 
   /** Estimated seconds until one of `active` finishes: its hold plus a typical render. */
   private secondsUntilSlot(active: Job<RenderJobData>[]): number {

@@ -84,6 +84,11 @@ export interface GraphOptions {
   thumbnail: string;
   /** where the filter graph is written: it goes to FFmpeg as a file, never as one huge argument */
   graphFile: string;
+  /**
+   * threads FFmpeg may use for the filter graph and the encoder (undefined: FFmpeg's default, a
+   * few per core, each with its own frame buffers — that is what memory grows with)
+   */
+  threads?: number;
 }
 
 export function buildCommand(o: GraphOptions): BuiltCommand {
@@ -99,6 +104,9 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
     return inputCount++;
   };
   const audio: string[] = [];
+  // One decoding thread per input when threads are bounded: a source's decoder otherwise starts
+  // one per core, and a script of hundreds of sources would start thousands.
+  const decoderThreads = o.threads === undefined ? [] : ['-threads', '1'];
 
   // Scene boundaries sit on whole frames of the cumulative timeline, so scenes (and the audio
   // placed by `offset`) do not drift by up to a frame per scene when durations are not whole frames.
@@ -128,7 +136,7 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
         const start = isVideo ? Math.min(Math.max(0, el.start ?? 0), scene.duration) : 0;
         const play = isVideo ? Math.max(0, Math.min(el.duration ?? scene.duration, scene.duration - start)) : 0;
         if (isVideo && play <= 0) return;
-        const open = [...LOCAL_ONLY, '-f', o.mediaFormat(el), '-i', o.mediaPath(el)];
+        const open = [...decoderThreads, ...LOCAL_ONLY, '-f', o.mediaFormat(el), '-i', o.mediaPath(el)];
         const idx = isVideo ? addInput('-t', play.toFixed(6), ...open) : addInput(...open);
         const size = el.width || el.height
           ? `scale=${el.width ? Math.max(2, Math.round(el.width * g.scale)) : -2}:${el.height ? Math.max(2, Math.round(el.height * g.scale)) : -2}`
@@ -150,7 +158,7 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
         const start = Math.min(el.start ?? 0, scene.duration);
         const play = Math.max(0, Math.min(el.duration ?? scene.duration, scene.duration - start));
         if (play > 0) {
-          const idx = addInput(...LOCAL_ONLY, '-f', o.mediaFormat(el), '-i', o.mediaPath(el));
+          const idx = addInput(...decoderThreads, ...LOCAL_ONLY, '-f', o.mediaFormat(el), '-i', o.mediaPath(el));
           audio.push(audioChain(`${idx}:a`, `a${next}`, offset + start, play, el.volume ?? 1, filters));
         }
         return; // audio does not touch the picture
@@ -176,15 +184,17 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
   }
 
   const crf = { low: 32, medium: 28, high: 24 }[script.quality ?? 'high'];
+  const threads = o.threads === undefined ? [] : ['-threads', String(o.threads)];
   const args = [
     '-y',
     '-loglevel', 'error',
     '-progress', 'pipe:1',
     '-nostats',
+    ...(o.threads === undefined ? [] : ['-filter_complex_threads', String(o.threads)]),
     ...inputs,
     '-filter_complex_script', o.graphFile,
     '-map', '[vout]', '-map', '[aout]',
-    '-c:v', 'libx264', '-preset', o.fidelity === 'light' ? 'ultrafast' : 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-r', String(g.fps),
+    '-c:v', 'libx264', ...threads, '-preset', o.fidelity === 'light' ? 'ultrafast' : 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-r', String(g.fps),
     '-c:a', 'aac', '-b:a', '96k', '-ar', String(SAMPLE_RATE), '-ac', '2',
     '-t', length,
     '-movflags', '+faststart',

@@ -36,6 +36,8 @@ export interface RendererOptions {
   maxSourcePixels?: number;
   /** address-space cap of each FFmpeg process (bytes), where the platform can set one */
   memoryLimitBytes?: number;
+  /** FFmpeg threads for the graph and the encoder (see graph.ts); default FFmpeg's own choice */
+  threads?: number;
 }
 
 const failed = (message: string): RenderResult => ({ ok: false, error: { code: 'RENDER_FAILED', message } });
@@ -109,6 +111,7 @@ export function createRenderer(options: RendererOptions): Renderer {
             output: partial.output,
             thumbnail: partial.thumbnail,
             graphFile: partial.graph,
+            threads: options.threads,
           });
         } catch (err) {
           if (err instanceof ScriptError) return fail(`Invalid movie script: ${err.message}`);
