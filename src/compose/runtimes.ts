@@ -39,9 +39,17 @@ function exposedHeaders(policy: ApiPolicy): Record<string, string> {
 
 /** The parts every runtime has: routing prefix, tenancy, validators, mocker. */
 function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
-  const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
+  const stores: Resettable[] = [];
+  // Beyond the spec's bound the least recently used account goes, and with it its state in every
+  // store of this API (ledger, limiter, the module's jobs, templates, deliveries).
+  const accounts = new AccountStore(spec.policy, fixtures, () => clock.now(), {
+    max: spec.policy.bounds.accounts,
+    onEvict: (key) => stores.forEach((s) => s !== accounts && s.reset(key)),
+    busy: (key) => stores.some((s) => s.busy?.(key) ?? false),
+  });
   const ledger = new CreditLedger(() => clock.now());
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
+  stores.push(accounts, ledger, limiter);
   return {
     prefix: spec.policy.routePrefix,
     spec,
@@ -51,7 +59,7 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
     validators: new Validators(spec),
     mocker: new SpecMocker(spec),
     cors: exposedHeaders(spec.policy),
-    stores: [accounts, ledger, limiter] as Resettable[],
+    stores,
   };
 }
 

@@ -1,10 +1,13 @@
 // The jobs of one lifecycle engine, indexed by id and by owner (the tenant), with bounded history:
-// at most `historyLimit` finished jobs per owner are kept, the oldest forgotten first.
+// at most `historyLimit` finished jobs per owner are kept, the oldest forgotten first, and the
+// order in which jobs finished across owners, for a bound over all of them.
 import type { Job } from './job.ts';
 
 export class JobStore<D> {
   private readonly byId = new Map<string, Job<D>>();
   private readonly byOwner = new Map<string, Job<D>[]>();
+  /** finished jobs of every owner, in the order they finished */
+  private readonly finished = new Set<Job<D>>();
   private seq = 0;
 
   constructor(private readonly historyLimit: number) {}
@@ -34,7 +37,30 @@ export class JobStore<D> {
     return owner === undefined ? [...this.byId.values()] : [...(this.byOwner.get(owner) ?? [])];
   }
 
+  /** Record that a job reached a terminal state. */
+  markFinished(job: Job<D>): void {
+    this.finished.add(job);
+  }
+
+  /** Finished jobs of every owner beyond `limit`, oldest first (the caller forgets them). */
+  overflowAll(limit: number): Job<D>[] {
+    const extra = this.finished.size - limit;
+    if (extra <= 0) return [];
+    const out: Job<D>[] = [];
+    for (const job of this.finished) {
+      if (out.length >= extra) break;
+      out.push(job);
+    }
+    return out;
+  }
+
+  /** The finished jobs of every owner, oldest first. */
+  finishedJobs(): IterableIterator<Job<D>> {
+    return this.finished.values();
+  }
+
   remove(job: Job<D>): void {
+    this.finished.delete(job);
     this.byId.delete(job.id);
     const list = this.byOwner.get(job.owner);
     if (!list) return;

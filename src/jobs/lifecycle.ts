@@ -25,6 +25,8 @@ export interface JobEngineOptions<D> {
   workTimeoutMs?: number;
   /** finished jobs kept per owner (older ones are forgotten); default 100 */
   historyLimit?: number;
+  /** finished jobs kept across all owners (the oldest forgotten first); default unbounded */
+  totalHistoryLimit?: number;
   /** called after every state change (from = null on creation) */
   onTransition?(job: Job<D>, from: string | null, to: string): void;
   /** called when a job is forgotten (history pruning, reset), e.g. to delete its files */
@@ -136,6 +138,24 @@ export class JobEngine<D> {
     return true;
   }
 
+  /**
+   * Forget finished jobs of any owner, oldest first, until `enough()` holds — the newest finished
+   * job is always kept (a bound on what finished jobs hold, e.g. file bytes).
+   */
+  forgetOldestFinished(enough: () => boolean): void {
+    while (!enough()) {
+      const finished = this.store.finishedJobs();
+      const oldest = finished.next().value;
+      if (!oldest || finished.next().done) return;
+      this.forget(oldest);
+    }
+  }
+
+  /** Whether an owner has a job that is not finished. */
+  hasActive(owner: string): boolean {
+    return this.store.of(owner).some((j) => !this.isTerminal(j));
+  }
+
   /** Forget the jobs of one owner (or all), stopping their timers and work. */
   reset(owner?: string): void {
     for (const job of this.store.of(owner)) this.forget(job);
@@ -208,7 +228,9 @@ export class JobEngine<D> {
       console.error(`lifecycle: transition listener failed for job ${job.id} (${from} → ${to}):`, err);
     }
     if (spec.terminal) {
+      this.store.markFinished(job);
       for (const old of this.store.overflow(job.owner, (j) => this.isTerminal(j))) this.forget(old);
+      if (this.options.totalHistoryLimit !== undefined) for (const old of this.store.overflowAll(this.options.totalHistoryLimit)) this.forget(old);
       return;
     }
     if (!this.store.has(job) || job.state !== to) return; // the listener moved or forgot it

@@ -55,6 +55,28 @@ export interface WebhookPolicy {
   signature?: SignatureConfig;
 }
 
+/** A bounded store of one kind of resource an API module keeps (x-sandbox.bounds.resources.<name>). */
+export interface ResourceBound {
+  perAccount?: number;
+  /** bytes of one account's resources (their JSON) */
+  bytesPerAccount?: number;
+  total?: number;
+  totalBytes?: number;
+  /** the error when a bound is reached */
+  code: string;
+}
+
+/** How much state the sandbox keeps for one API (x-sandbox.bounds). */
+export interface StoreBounds {
+  /** provisioned accounts kept; beyond, the least recently used one is forgotten with its state (fixtures never) */
+  accounts?: number;
+  /** finished jobs kept across all accounts (oldest forgotten first, files included) */
+  finishedJobs?: number;
+  /** bytes of produced files kept across all accounts (oldest finished jobs forgotten first) */
+  fileBytes?: number;
+  resources: Record<string, ResourceBound>;
+}
+
 /** What one render job may ask for at one fidelity (x-sandbox.renderLimits.<fidelity>). */
 export interface RenderLimits {
   /** seconds of video */
@@ -109,6 +131,7 @@ export interface ApiPolicy {
   concurrency: { code: string; message?: string; activeStates?: string[]; maxQueuedPerKey?: number; maxQueued?: number };
   /** caps on one render job per fidelity, refused with `code` (a 4xx) */
   renderLimits?: { code: string; light?: RenderLimits; full?: RenderLimits };
+  bounds: StoreBounds;
   /** largest request body read, in bytes */
   maxBodyBytes: number;
   /** which Content-Types a JSON operation reads as JSON besides application/json and +json */
@@ -223,6 +246,24 @@ const policySchema = closed(
       },
       ['code'],
     ),
+    bounds: closed({
+      accounts: { type: 'integer', minimum: 1 },
+      finishedJobs: { type: 'integer', minimum: 1 },
+      fileBytes: { type: 'integer', minimum: 1 },
+      resources: {
+        type: 'object',
+        additionalProperties: closed(
+          {
+            perAccount: { type: 'integer', minimum: 1 },
+            bytesPerAccount: { type: 'integer', minimum: 1 },
+            total: { type: 'integer', minimum: 1 },
+            totalBytes: { type: 'integer', minimum: 1 },
+            code: codeRef,
+          },
+          ['code'],
+        ),
+      },
+    }),
     renderLimits: closed(
       Object.fromEntries([
         ['code', codeRef],
@@ -357,6 +398,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     browsers: { cors: x.browsers?.cors ?? true, crossSite: x.browsers?.crossSite ?? 'allow', refusedCode: x.browsers?.refusedCode },
     credits: x.credits ? { ...x.credits, rounding: x.credits.rounding ?? 'ceil' } : undefined,
     renderLimits: x.renderLimits,
+    bounds: { accounts: x.bounds?.accounts, finishedJobs: x.bounds?.finishedJobs, fileBytes: x.bounds?.fileBytes, resources: x.bounds?.resources ?? {} },
     webhooks: {
       retryDelaysSeconds: x.webhooks?.retryDelaysSeconds ?? [],
       timeoutSeconds: x.webhooks?.timeoutSeconds ?? 10,
@@ -374,6 +416,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     policy.errors.unsupportedMediaType, policy.errors.malformedRequest, policy.errors.internal, policy.validation.invalidJson,
     policy.validation.body.code, policy.validation.body.missingRequired, policy.validation.parameters,
     policy.rateLimit.exceeded.code, policy.concurrency.code, policy.browsers.refusedCode, policy.renderLimits?.code,
+    ...Object.values(policy.bounds.resources).map((r) => r.code),
   ].filter((c): c is string => typeof c === 'string');
   const missing = [...new Set(used)].filter((c) => !catalogue[c]);
   if (missing.length) throw new SpecError(`${where}: codes used by x-sandbox but missing from errors.catalogue: ${missing.join(', ')}`);

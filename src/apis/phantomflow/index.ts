@@ -40,7 +40,7 @@ export const phantomflow: ApiModule = {
     const defaults = scriptDefaultsOf(spec.doc);
     const fidelity = media.fidelity ?? 'light';
 
-    const templates = new TemplateStore(() => clock.now());
+    const templates = new TemplateStore(() => clock.now(), policy.bounds.resources.templates);
     register(templates);
     const webhooks = new WebhookDispatcher({
       api: policy.id,

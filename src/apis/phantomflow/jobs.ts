@@ -34,6 +34,8 @@ export interface RenderJobData {
   outputFile: string | null;
   thumbnailFile: string | null;
   durationSeconds: number | null;
+  /** bytes of the job's files on disk (0 until completed) */
+  fileBytes: number;
   templateId: string | null;
   webhookUri: string | null;
   /** scheme://host the client used, for output URLs */
@@ -68,6 +70,8 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
 export class RenderJobs {
   readonly engine: JobEngine<RenderJobData>;
   private readonly activeStates: string[];
+  /** bytes of the files of completed jobs still kept */
+  private fileBytes = 0;
 
   constructor(private readonly o: RenderJobsOptions) {
     const catalogue = o.policy.errors.catalogue;
@@ -96,7 +100,7 @@ export class RenderJobs {
             if (!r.ok) return { to: 'failed', error: r.error };
             return {
               to: 'completed',
-              data: { outputFile: basename(r.file), thumbnailFile: r.thumbnail ? basename(r.thumbnail) : null, durationSeconds: r.durationSeconds },
+              data: { outputFile: basename(r.file), thumbnailFile: r.thumbnail ? basename(r.thumbnail) : null, durationSeconds: r.durationSeconds, fileBytes: r.bytes + (r.thumbnailBytes ?? 0) },
             };
           },
         },
@@ -117,6 +121,7 @@ export class RenderJobs {
       work: o.work,
       workTimeoutMs: o.workTimeoutMs,
       historyLimit: o.historyLimit,
+      totalHistoryLimit: o.policy.bounds.finishedJobs,
       onTransition: (job, _from, to) => this.onTransition(job, to),
       onForget: (job) => this.removeFiles(job),
     });
@@ -152,6 +157,7 @@ export class RenderJobs {
         outputFile: null,
         thumbnailFile: null,
         durationSeconds: null,
+        fileBytes: 0,
         templateId: from.templateId ?? null,
         webhookUri: script.webhook_uri ?? null,
         baseUrl: from.baseUrl,
@@ -224,6 +230,11 @@ export class RenderJobs {
     this.engine.reset(key);
   }
 
+  /** An account with a job queued or rendering is not forgotten to make room. */
+  busy(key: string): boolean {
+    return this.engine.hasActive(key);
+  }
+
   close(): void {
     this.engine.close();
   }
@@ -252,6 +263,10 @@ export class RenderJobs {
     if (to !== 'completed' && to !== 'failed') return;
     const d = job.data;
     if (to === 'completed') {
+      this.fileBytes += d.fileBytes;
+      const cap = this.o.policy.bounds.fileBytes;
+      // Produced files are bounded across accounts: the oldest finished jobs make room.
+      if (cap !== undefined && this.fileBytes > cap) queueMicrotask(() => this.engine.forgetOldestFinished(() => this.fileBytes <= cap));
       d.creditsUsed = this.o.billing.settle(job.owner, job.id, d.estimatedCredits, d.durationSeconds ?? totalSeconds(d.script));
     } else {
       this.o.billing.refund(job.owner, job.id, d.estimatedCredits);
@@ -265,7 +280,10 @@ export class RenderJobs {
   }
 
   private removeFiles(job: Job<RenderJobData>): void {
-    for (const name of [job.data.outputFile, job.data.thumbnailFile]) {
+    if (job.state === 'completed') this.fileBytes -= job.data.fileBytes;
+    // By the renderer's names, whatever the job got to record: a render finishing as its job is
+    // forgotten must not leave its files behind.
+    for (const name of new Set([job.data.outputFile, job.data.thumbnailFile, `${job.id}.mp4`, `${job.id}.jpg`])) {
       if (name) void unlink(join(this.o.dataDir, name)).catch(() => undefined);
     }
   }

@@ -133,7 +133,8 @@ export function createRenderer(options: RendererOptions): Renderer {
         if (run.code !== 0) return fail(`FFmpeg exited with code ${run.code}: ${meaningfulLine(run.stderr)}`);
         const [info, size] = await Promise.all([probe(partial.output), stat(partial.output)]);
         // A thumbnail is a courtesy: a script FFmpeg drew no thumbnail frame for still renders.
-        const withThumbnail = await rename(partial.thumbnail, thumbnail).then(() => true, () => false);
+        const thumbnailBytes = await stat(partial.thumbnail).then((s) => s.size, () => undefined);
+        const withThumbnail = thumbnailBytes !== undefined && (await rename(partial.thumbnail, thumbnail).then(() => true, () => false));
         await rename(partial.output, output);
         if (signal?.aborted) {
           // Cancelled while the files were being moved: take them back.
@@ -144,7 +145,7 @@ export function createRenderer(options: RendererOptions): Renderer {
         return {
           ok: true,
           file: output,
-          ...(withThumbnail ? { thumbnail } : {}),
+          ...(withThumbnail ? { thumbnail, thumbnailBytes } : {}),
           durationSeconds: info.durationSeconds,
           width: info.video?.width ?? cmd.geometry.width,
           height: info.video?.height ?? cmd.geometry.height,

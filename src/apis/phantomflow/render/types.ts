@@ -45,6 +45,8 @@ export type RenderResult =
       height: number;
       fps: number;
       bytes: number;
+      /** size of the thumbnail, when there is one */
+      thumbnailBytes?: number;
       /** the FFmpeg process's peak resident memory, where the platform tells (Linux) */
       peakRssBytes?: number;
       /** the FFmpeg argv that produced the file (for the benchmark's bare-FFmpeg comparison) */
