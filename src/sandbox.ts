@@ -167,7 +167,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven request path.
   const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id) }]));
-  const handleFiles = createFilesHandler(fileRoots);
+  const handleFiles = createFilesHandler(fileRoots, requestIds);
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     if (!handleFiles(req, res)) void handle(req, res);
   };

@@ -2,6 +2,8 @@
 // API's data directory. Kept out of the spec-driven request path (no key: the URLs are unguessable,
 // like a CDN's), but answered in the owning API's error envelope. Only plain file names are
 // served: no directories, no dot-dot, and the resolved path must stay inside the data directory.
+// Every answer carries a request id (the API's header) and CORS; files are not rate limited, so
+// no rate-limit headers.
 import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve, sep } from 'node:path';
@@ -24,16 +26,18 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)*$/;
  * A handler for `/files/<api>/<name>`; returns false when the path is not under /files (the
  * caller passes the request on).
  */
-export function createFilesHandler(roots: Map<string, FileRoot>) {
+export function createFilesHandler(roots: Map<string, FileRoot>, requestId: () => string = () => '') {
   return function handleFiles(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     if (url.pathname !== FILES_PREFIX && !url.pathname.startsWith(`${FILES_PREFIX}/`)) return false;
     const [, , apiId = '', ...rest] = url.pathname.split('/');
     const root = roots.get(apiId) ?? [...roots.values()][0];
     if (!root) return false;
+    const id = requestId();
+    const own = { [root.policy.errors.requestId.header]: id, ...corsHeaders([root.policy.errors.requestId.header]) };
     const fail = (code: string, message: string, headers: Record<string, string> = {}, status?: number) => {
-      const r = renderError(root.policy, new ApiError(code, message, { headers, status }), '');
-      sendJson(res, r.status, { ...corsHeaders([]), ...r.headers }, r.body, req.method === 'HEAD');
+      const r = renderError(root.policy, new ApiError(code, message, { headers, status }), id);
+      sendJson(res, r.status, { ...own, ...r.headers }, r.body, req.method === 'HEAD');
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       fail(root.policy.errors.methodNotAllowed, `Method ${req.method} is not allowed on ${url.pathname}; allowed: GET, HEAD.`, { Allow: 'GET, HEAD' }, 405);
@@ -62,7 +66,7 @@ export function createFilesHandler(roots: Map<string, FileRoot>) {
       notFound();
       return true;
     }
-    serveFile(req, res, file, corsHeaders(['Content-Range', 'Accept-Ranges', 'Content-Length', 'ETag']));
+    serveFile(req, res, file, { ...own, ...corsHeaders(['Content-Range', 'Accept-Ranges', 'Content-Length', 'ETag', root.policy.errors.requestId.header]) });
     return true;
   };
 }
