@@ -225,7 +225,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     async close() {
       clock.close();
       await Promise.all(instances.map((i) => i.close?.()));
-      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      if (server) {
+        const closed = new Promise<void>((r) => server!.close(() => r()));
+        // Connections a client left open (or half-closed) must not keep close() waiting.
+        server.closeAllConnections();
+        await closed;
+      }
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

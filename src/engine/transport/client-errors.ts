@@ -27,14 +27,14 @@ function describe(err: NodeJS.ErrnoException, status: number): string {
   return `The request is not valid HTTP/1.1${reason ? ` (${reason.toLowerCase()})` : ''}.`;
 }
 
-/** The path of the request line in the bytes the parser saw, if it got that far. */
-function pathOf(raw: unknown): string {
-  if (!Buffer.isBuffer(raw)) return '/';
-  const m = /^[A-Za-z]+ (\/[^\s?#]*)/.exec(raw.subarray(0, 2048).toString('latin1'));
-  return m ? m[1]! : '/';
+/** Method and path of the request line in the bytes the parser saw, as far as it got. */
+function requestLineOf(raw: unknown): { method: string; path: string } {
+  if (!Buffer.isBuffer(raw)) return { method: '', path: '/' };
+  const m = /^([A-Za-z]+) (\/[^\s?#]*)?/.exec(raw.subarray(0, 2048).toString('latin1'));
+  return { method: m?.[1]?.toUpperCase() ?? '', path: m?.[2] ?? '/' };
 }
 
-function write(socket: Duplex, api: ApiRuntime, error: ApiError, requestId: string): void {
+function write(socket: Duplex, api: ApiRuntime, error: ApiError, requestId: string, head = false): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -49,8 +49,10 @@ function write(socket: Duplex, api: ApiRuntime, error: ApiError, requestId: stri
     'Content-Length': Buffer.byteLength(body),
     Connection: 'close',
   };
-  const head = `HTTP/1.1 ${rendered.status} ${STATUS_CODES[rendered.status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
-  socket.end(head + body);
+  const headText = `HTTP/1.1 ${rendered.status} ${STATUS_CODES[rendered.status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  // A HEAD request is answered with the length of the body it would have had, and no body.
+  // Then the connection is done with: the parser cannot read another request from it.
+  socket.end(headText + (head ? '' : body), () => socket.destroy());
 }
 
 export function answerClientErrors(server: Server, { router, requestId }: ClientErrorOptions): void {
@@ -60,9 +62,10 @@ export function answerClientErrors(server: Server, { router, requestId }: Client
       socket.destroy();
       return;
     }
-    const api = router.owner(pathOf((err as { rawPacket?: unknown }).rawPacket));
+    const line = requestLineOf((err as { rawPacket?: unknown }).rawPacket);
+    const api = router.owner(line.path);
     const status = statusOf(err);
-    write(socket, api, new ApiError(api.spec.policy.errors.malformedRequest, describe(err, status), { status }), requestId());
+    write(socket, api, new ApiError(api.spec.policy.errors.malformedRequest, describe(err, status), { status }), requestId(), line.method === 'HEAD');
   });
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     const api = router.owner('/');
