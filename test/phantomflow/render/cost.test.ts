@@ -22,6 +22,8 @@ it('the budget grows with the work asked for, from a floor, to a ceiling', () =>
   expect(tiny).toBeLessThan(16_000);
   expect(big).toBeGreaterThan(10 * tiny);
   expect(renderBudgetMs({ seconds: 0, elements: 0, mediaElements: 0, layerPixels: 0, layerPixelFrames: 1e15 })).toBe(30 * 60_000);
+  // Sources get their fetch time on top: a dead source is reported as such, not as an overrun.
+  expect(renderBudgetMs({ seconds: 1, elements: 1, mediaElements: 1, layerPixels: 1, layerPixelFrames: 1 })).toBeGreaterThan(15_000 + 15_000);
 });
 
 it('names the first cap passed', () => {

@@ -55,11 +55,14 @@ export function overLimit(cost: ScriptCost, limits: RenderLimits | undefined, fi
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
- * Wall-clock ms a render may take: a floor, plus the graph's work at a rate far below what the
+ * Wall-clock ms a render may take: a floor, time to fetch and identify sources when there are
+ * any (they are fetched at once, each under its own 15 s timeout, so a dead source is reported as
+ * such rather than as a budget overrun), plus the graph's work at a rate far below what the
  * renderer achieves on a busy 2-core machine (≈ 5·10⁸ layer-pixel-frames per second measured),
  * so only a stuck render reaches it.
  */
-export function renderBudgetMs(cost: ScriptCost, options: { floorMs?: number; layerPixelFramesPerSecond?: number; maxMs?: number } = {}): number {
-  const { floorMs = 15_000, layerPixelFramesPerSecond = 5e7, maxMs = 30 * 60_000 } = options;
-  return Math.min(maxMs, Math.round(floorMs + (cost.layerPixelFrames / layerPixelFramesPerSecond) * 1000));
+export function renderBudgetMs(cost: ScriptCost, options: { floorMs?: number; sourcesMs?: number; layerPixelFramesPerSecond?: number; maxMs?: number } = {}): number {
+  const { floorMs = 15_000, sourcesMs = 25_000, layerPixelFramesPerSecond = 5e7, maxMs = 30 * 60_000 } = options;
+  const fetching = cost.mediaElements > 0 ? sourcesMs : 0;
+  return Math.min(maxMs, Math.round(floorMs + fetching + (cost.layerPixelFrames / layerPixelFramesPerSecond) * 1000));
 }
