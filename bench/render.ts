@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createRenderer, probe, type MovieScript } from '../src/apis/phantomflow/render/index.ts';
 import { FFMPEG } from '../src/media/ffmpeg.ts';
 import { ROOT } from '../src/paths.ts';
-import { machine } from './machine.ts';
+import { ffmpegVersion, machine } from './machine.ts';
 
 const RUNS = Number(process.env.BENCH_RENDER_RUNS ?? 5);
 const script: MovieScript = {
@@ -24,11 +24,6 @@ const script: MovieScript = {
 
 const out = mkdtempSync(join(tmpdir(), 'bench-render-'));
 const renderer = createRenderer({ outputDir: out });
-/** "N-47683-g0e8eb07980-static" from the first line of `ffmpeg -version`. */
-function ffmpegVersion(): string {
-  const first = spawnSync(FFMPEG, ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
-  return /version (\S+)/.exec(first)?.[1] ?? 'unknown';
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {

@@ -1,4 +1,4 @@
-// video-api-sandbox command line: `serve` (default), `lint`.
+// video-api-sandbox command line: `serve` (default), `lint`, `contract`.
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +11,9 @@ const usage = `Usage:
   video-api-sandbox serve [--port 4010] [--host 127.0.0.1] [--api phantomflow] [--spec file.yaml]
                           [--clock real|scaled|manual] [--clock-scale 10] [--accounts fixtures/accounts.json]
                           [--seed 42] [--admin-token TOKEN] [--fidelity light|full] [--allow-host cdn.example.com]
+                          [--timing fast|realistic]
   video-api-sandbox lint [spec.yaml…]      lint the OpenAPI documents (Spectral) and load-check them
+  video-api-sandbox contract --api NAME --base-url URL --key KEY …   check an implementation against the spec (contract --help)
 The control API (/__sandbox) is always served; on a non-loopback --host it needs --admin-token.
 Environment: PORT, HOST, SANDBOX_SEED, SANDBOX_ADMIN_TOKEN`;
 
@@ -35,6 +37,7 @@ async function serve(argv: string[]): Promise<void> {
       'admin-token': { type: 'string' },
       fidelity: { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
+      timing: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -63,6 +66,7 @@ async function serve(argv: string[]): Promise<void> {
     adminToken,
     media: { fidelity: fidelityOf(values.fidelity) },
     outbound: { allowHosts: values['allow-host'] },
+    timing: values.timing,
   });
   const { url } = await sandbox.listen(port, host);
   const lines = [`video-api-sandbox listening on ${url}`];
@@ -72,8 +76,10 @@ async function serve(argv: string[]): Promise<void> {
     lines.push(`  ${policy.id.padEnd(12)} ${doc.info?.title ?? ''} ${doc.info?.version ?? ''} — ${api.spec.operations.length} operations under ${policy.routePrefix}`);
   }
   if (sandbox.control) {
-    // The guard's rule: a configured token is required everywhere, loopback included.
+    // The guard's rule: a configured token is required everywhere, loopback included (and off
+    // loopback one is always configured: see above).
     lines.push(`  control API  ${url}${sandbox.control.prefix} (${adminToken ? 'admin token required' : 'loopback: no token needed'}; seed ${seed ?? 42})`);
+    lines.push(`  inspector    ${url}${sandbox.control.prefix}/ui/  (watch and steer the sandbox in a browser)`);
   }
   const first = vendors[0]!;
   const probe = first.spec.operations.find((o) => o.method === 'get' && !o.path.includes('{') && o.scopes !== null) ?? first.spec.operations[0]!;
@@ -101,6 +107,9 @@ async function main(): Promise<void> {
       return serve(rest);
     case 'lint':
       process.exitCode = lint(rest);
+      return;
+    case 'contract':
+      process.exitCode = await (await import('./contract/cli.ts')).contractCommand(rest);
       return;
     case '-h':
     case '--help':

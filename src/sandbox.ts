@@ -3,6 +3,7 @@
 // src/apis/<name>; the pieces of the wiring live in src/compose/.
 import type { Express } from 'express';
 import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,7 +13,10 @@ import { createDataDir, removeStaleDataDirs } from './compose/data-dir.ts';
 import { createReset } from './compose/reset.ts';
 import { apiRuntime, controlRuntime } from './compose/runtimes.ts';
 import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures } from './compose/specs.ts';
+import { captureExchange, CapturingRequest, CapturingResponse, DEFAULT_BODY_CAP } from './control/capture.ts';
+import { EventBus, type EventBusOptions } from './control/events.ts';
 import { createControlApi } from './control/index.ts';
+import { createUiHandler } from './control/ui.ts';
 import type { ResetResult, ResetScope, SandboxContext } from './control/context.ts';
 import { DEFAULT_LOG_SIZE, maskUnlessTest, RequestLog } from './control/request-log.ts';
 import { SandboxClock, type ClockMode } from './core/clock.ts';
@@ -50,15 +54,21 @@ export interface SandboxOptions {
   controlApi?: boolean;
   /** capacity of the request log (ring buffer); default 1000 */
   requestLogSize?: number;
+  /** bytes the request log keeps of each request and response body; default 16 KiB; 0 records no headers or bodies */
+  requestLogBodyBytes?: number;
+  /** the control API's event stream (GET /__sandbox/events): queue, replay and heartbeat bounds */
+  events?: Omit<EventBusOptions, 'now'>;
   /** heavy work (renders) running at once across every API; default one per CPU core */
   workConcurrency?: number;
   /**
    * slots one key may hold at once; default all but one (one per core left for the other keys),
-   * so another key's job starts at once however many one key has queued (decision 014)
+   * so another key's job starts at once however many one key has queued (decision 016)
    */
   workPerKey?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
+  /** the timing profile of lifecycles that declare them (x-sandbox.timing, e.g. fast or realistic); overrides jobs.timing */
+  timing?: string;
   /** how produced media is made (fidelity) */
   media?: MediaSettings;
   /**
@@ -81,6 +91,8 @@ export interface Sandbox {
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
+  /** the control API's event stream (the inspector's live updates) */
+  events: EventBus;
   /** subscribe to finished requests (the request log is one consumer); returns an unsubscribe function */
   onResponse(listener: (record: ResponseRecord) => void): () => void;
   /** the control API's reset, for programs that embed the sandbox */
@@ -101,7 +113,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const specs = loadApiSpecs(options.specs, options.only);
   const slots = Math.max(1, options.workConcurrency ?? availableParallelism());
   const work = new Semaphore(slots, { maxPerTenant: Math.min(slots, options.workPerKey ?? Math.max(1, slots - 1)) });
+  const events = new EventBus({ ...options.events, now: () => new Date(clock.now()).toISOString() });
   const modules = { ...apiModules, ...options.modules };
+  // One key per sandbox for its signed file links: they stop working when it stops, like its files.
+  const fileSecret = randomBytes(32);
+  const settings: JobSettings = { ...options.jobs, ...(options.timing !== undefined ? { timing: options.timing } : {}) };
 
   const instances: ApiInstance[] = [];
   const apis = specs.map((spec) => {
@@ -109,8 +125,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       clock,
       faults,
       work,
+      events,
       dataDir,
-      settings: options.jobs ?? {},
+      fileSecret,
+      seed,
+      settings,
       media: options.media ?? {},
       outbound: { allowHosts: options.outbound?.allowHosts ?? options.media?.allowHosts },
     });
@@ -122,7 +141,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     options.requestLogSize ?? DEFAULT_LOG_SIZE,
     maskUnlessTest((id, key) => apis.find((a) => a.spec.policy.id === id)?.spec.policy.auth.testKeyPattern.test(key) ?? false),
   );
-  const listeners = new Set<(record: ResponseRecord) => void>([(r) => requests.record(r)]);
+  const listeners = new Set<(record: ResponseRecord) => void>([
+    (r) => {
+      requests.record(r);
+      if (events.active) events.publish('request', requests.latest());
+    },
+  ]);
+  const bodyCap = Math.max(0, options.requestLogBodyBytes ?? DEFAULT_BODY_CAP);
   const apiOfKey = (key: string, id?: string): ApiRuntime | undefined => {
     if (id !== undefined) return apis.find((a) => a.spec.policy.id === id);
     return apis.find((a) => a.spec.policy.auth.testKeyPattern.test(key)) ?? apis.find((a) => a.accounts.get(key));
@@ -136,9 +161,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     faults,
     requests,
+    events,
     seed,
     reset,
-    access: () => ({ exposed: boundHost !== undefined && !isLoopbackHost(boundHost), token: options.adminToken }),
+    access: () => ({ exposed: boundHost !== undefined && !isLoopbackHost(boundHost), token: options.adminToken, host: boundHost }),
     startedAt: Date.now(),
   };
   const withControl = options.controlApi !== false;
@@ -155,6 +181,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     faults,
     now: () => clock.now(),
     validateResponses: options.validateResponses ?? process.env.SANDBOX_VALIDATE_RESPONSES === '1',
+    capture: bodyCap > 0 ? (req, res) => captureExchange(req, res, bodyCap) : undefined,
     onResponse: (record) => {
       for (const listener of listeners) {
         try {
@@ -166,9 +193,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven request path.
-  const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id) }]));
+  const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id), signer: a.fileSigner }]));
   const handleFiles = createFilesHandler(fileRoots, requestIds);
+  // The inspector's page beside the control API (its data comes from the control API).
+  const handleUi = control ? createUiHandler(control.prefix) : undefined;
   const serve = (req: IncomingMessage, res: ServerResponse) => {
+    if (handleUi?.(req, res)) return;
     if (!handleFiles(req, res)) void handle(req, res);
   };
   // The same handler as an express app, to mount the sandbox inside another express server. The
@@ -196,6 +226,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     faults,
     requests,
+    events,
     onResponse(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -207,7 +238,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       boundHost = host;
       return new Promise((resolvePromise, reject) => {
-        const s = createServer(serve);
+        // Its own request/response classes let the request log see bodies at no per-request cost.
+        const s = createServer({ IncomingMessage: CapturingRequest, ServerResponse: CapturingResponse }, serve);
         answerClientErrors(s, { router, requestId: requestIds });
         s.listen(port, host);
         s.once('error', reject);
@@ -223,6 +255,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       });
     },
     async close() {
+      // Event streams never end by themselves: end them, or server.close() would wait forever.
+      events.close();
       clock.close();
       await Promise.all(instances.map((i) => i.close?.()));
       if (server) {

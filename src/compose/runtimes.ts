@@ -4,13 +4,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxClock } from '../core/clock.ts';
+import type { EventPublisher } from '../core/events.ts';
 import type { OutboundOptions } from '../core/outbound.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
 import { SpecMocker } from '../engine/mock.ts';
 import type { ApiRuntime } from '../engine/runtime.ts';
-import { FILES_PREFIX } from '../engine/transport/files.ts';
+import { createUrlSigner, FILES_PREFIX } from '../engine/transport/files.ts';
 import { corsHeaders } from '../engine/transport/respond.ts';
 import { Validators } from '../engine/validate/validators.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
@@ -19,13 +20,18 @@ import type { ApiPolicy } from '../openapi/policy.ts';
 import { AccountStore, type AccountFixture } from '../tenancy/accounts.ts';
 import { CreditLedger } from '../tenancy/credits.ts';
 import { FixedWindowLimiter } from '../tenancy/rate-limit.ts';
+import { SessionTokens } from '../tenancy/session-tokens.ts';
 import type { ApiInstance } from '../engine/module.ts';
 
 export interface RuntimeServices {
   clock: SandboxClock;
   faults: FaultHooks;
   work: Semaphore;
+  events: EventPublisher;
   dataDir: string;
+  /** key of the signed file links (x-sandbox.files.signedUrls), one per sandbox */
+  fileSecret: Buffer;
+  seed: number | string;
   settings: JobSettings;
   media: MediaSettings;
   outbound: OutboundOptions;
@@ -49,13 +55,15 @@ function base(spec: ApiSpec, clock: SandboxClock, fixtures: AccountFixture[]) {
   });
   const ledger = new CreditLedger(() => clock.now());
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
-  stores.push(accounts, ledger, limiter);
+  const tokens = new SessionTokens(() => clock.now());
+  stores.push(accounts, ledger, limiter, tokens);
   return {
     prefix: spec.policy.routePrefix,
     spec,
     accounts,
     ledger,
     limiter,
+    tokens,
     validators: new Validators(spec),
     mocker: new SpecMocker(spec),
     cors: exposedHeaders(spec.policy),
@@ -68,6 +76,13 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
   const parts = base(spec, services.clock, fixtures);
   const dir = join(services.dataDir, spec.policy.id);
   mkdirSync(dir, { recursive: true });
+  const urlPath = `${FILES_PREFIX}/${spec.policy.id}`;
+  const signed = spec.policy.files?.signedUrls;
+  const fileSigner = signed ? createUrlSigner(services.fileSecret, signed.ttlSeconds, () => services.clock.now()) : undefined;
+  const link = (name: string) => {
+    const path = `${urlPath}/${encodeURIComponent(name)}`;
+    return fileSigner ? fileSigner.sign(path) : path;
+  };
   const instance: ApiInstance =
     module?.create({
       spec,
@@ -77,8 +92,10 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
       clock: services.clock,
       faults: services.faults,
       work: services.work,
-      files: { dir, urlPath: `${FILES_PREFIX}/${spec.policy.id}` },
+      events: services.events,
+      files: { dir, urlPath, link },
       register: (store) => parts.stores.push(store),
+      seed: services.seed,
       settings: services.settings,
       media: services.media,
       outbound: services.outbound,
@@ -86,12 +103,16 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
   const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
   if (unknownHandlers.length) throw new Error(`${spec.policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
   return {
-    runtime: { ...parts, handlers: instance.handlers, views: instance.views ?? {}, keyed: true, faultable: true, logged: true },
+    runtime: { ...parts, fileSigner, handlers: instance.handlers, views: instance.views ?? {}, keyed: true, faultable: true, logged: true },
     instance,
   };
 }
 
-/** The control API's runtime: its own handlers and token guard; never keyed, faulted or logged. */
+/**
+ * The control API's runtime: its own handlers and guard; never keyed, faulted or logged. Its spec
+ * grants no CORS (x-sandbox.browsers.cors: false) — it stays same-origin (the inspector page is
+ * served beside it).
+ */
 export function controlRuntime(spec: ApiSpec, clock: SandboxClock, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
   return { ...base(spec, clock, []), handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
 }

@@ -4,9 +4,11 @@
 import type { SandboxClock } from '../core/clock.ts';
 import type { ApiInstance } from '../engine/module.ts';
 import type { FaultEngine } from '../faults/engine.ts';
+import type { EventBus } from './events.ts';
 import type { ApiSpec } from '../openapi/load.ts';
 import type { AccountStore } from '../tenancy/accounts.ts';
 import type { CreditLedger } from '../tenancy/credits.ts';
+import type { SessionTokens } from '../tenancy/session-tokens.ts';
 import type { RequestLog } from './request-log.ts';
 
 export interface ResetScope {
@@ -28,6 +30,7 @@ export interface ControlledApi {
   spec: ApiSpec;
   accounts: AccountStore;
   ledger: CreditLedger;
+  tokens: SessionTokens;
   views: NonNullable<ApiInstance['views']>;
 }
 
@@ -39,11 +42,16 @@ export interface SandboxContext {
   clock: SandboxClock;
   faults: FaultEngine;
   requests: RequestLog;
+  /** the event stream: handlers and modules publish, the control API streams it */
+  events: EventBus;
   /** the sandbox seed (faults' randomness; re-seeded on a full reset) */
   seed: number | string;
   reset(scope?: ResetScope): ResetResult;
-  /** the control API's access rule: a token is required once the server listens on a non-loopback address */
-  access(): { exposed: boolean; token?: string };
+  /**
+   * the control API's access rule: a token is required once the server listens on a non-loopback
+   * address; `host` is the address the sandbox listens on (undefined when mounted in another server)
+   */
+  access(): { exposed: boolean; token?: string; host?: string };
   /** when the sandbox was created (ms, wall clock) */
   startedAt: number;
 }

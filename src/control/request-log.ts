@@ -1,13 +1,20 @@
 // The request log: a bounded ring buffer of finished requests, fed by the request path's
 // ResponseRecord events. The control API reads it (GET /__sandbox/requests).
 import type { ResponseRecord } from '../engine/runtime.ts';
+import type { CapturedExchange } from './capture.ts';
+import { exchangeView, type ExchangeView } from './request-detail.ts';
 
 export const DEFAULT_LOG_SIZE = 1000;
 
 /** A logged request as the control API shows it: numbered, time as ISO, the key as shown. */
-export interface LoggedRequest extends Omit<ResponseRecord, 'at'> {
+export interface LoggedRequest extends Omit<ResponseRecord, 'at' | 'exchange'> {
   seq: number;
   at: string;
+}
+
+/** One logged request with what was captured of its exchange (headers, capped bodies). */
+export interface RequestDetail extends LoggedRequest {
+  exchange: ExchangeView | null;
 }
 
 interface Entry {
@@ -23,6 +30,10 @@ export interface RequestFilter {
   status?: string | number;
   /** only requests a fault was applied to */
   faulted?: boolean;
+  /** only requests whose path contains this text */
+  path?: string;
+  /** only requests logged before this one (its seq): the next page, newest first */
+  before?: number;
   limit?: number;
 }
 
@@ -41,13 +52,32 @@ export class RequestLog {
   }
 
   // Recording is on every request's path, so it only stores; list() does the formatting.
-  record(record: ResponseRecord): void {
-    this.ring[this.next] = { seq: ++this.seq, record };
+  /** Store a finished request; returns its number (seq). */
+  record(record: ResponseRecord): number {
+    const seq = ++this.seq;
+    this.ring[this.next] = { seq, record };
     this.next = (this.next + 1) % this.capacity;
+    return seq;
   }
 
   private view({ seq, record }: Entry): LoggedRequest {
-    return { seq, ...record, at: new Date(record.at).toISOString(), key: record.key === undefined ? undefined : this.showKey(record.api, record.key) };
+    const { exchange: _exchange, ...rest } = record;
+    return { seq, ...rest, at: new Date(record.at).toISOString(), key: record.key === undefined ? undefined : this.showKey(record.api, record.key) };
+  }
+
+  /** One request by number, with its exchange; undefined once it has left the ring. */
+  detail(seq: number): RequestDetail | undefined {
+    const entry = this.entries({ before: seq + 1, limit: 1 })[0];
+    if (!entry || entry.seq !== seq) return undefined;
+    const view = this.view(entry);
+    const exchange = entry.record.exchange as CapturedExchange | undefined;
+    return { ...view, exchange: exchange ? exchangeView(exchange, entry.record.key, view.key) : null };
+  }
+
+  /** The newest request, as list() shows it (what the event stream announces). */
+  latest(): LoggedRequest | undefined {
+    const entry = this.entries({ limit: 1 })[0];
+    return entry && this.view(entry);
   }
 
   /** Newest first. */
@@ -62,7 +92,9 @@ export class RequestLog {
     for (let i = 1; i <= this.capacity && out.length < limit; i++) {
       const entry = this.ring[(this.next - i + this.capacity) % this.capacity];
       if (!entry) break;
+      if (filter.before !== undefined && entry.seq >= filter.before) continue;
       const e = entry.record;
+      if (filter.path !== undefined && !e.path.includes(filter.path)) continue;
       if (filter.api !== undefined && e.api !== filter.api) continue;
       if (filter.key !== undefined && e.key !== filter.key) continue;
       if (filter.operationId !== undefined && e.operationId !== filter.operationId) continue;

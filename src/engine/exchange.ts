@@ -17,6 +17,8 @@ export interface Answer {
   body?: unknown;
   /** the catalogue code of an error answer */
   errorCode?: string;
+  /** the body is written by the handler itself after the headers (server-sent events) */
+  stream?: (res: ServerResponse) => void;
 }
 
 export interface Exchange {

@@ -1,5 +1,5 @@
 // What an API module plugs into the engine: plain handlers bound to operationIds.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Account } from '../tenancy/accounts.ts';
 import type { Operation } from '../openapi/operations.ts';
 
@@ -21,6 +21,8 @@ export interface HandlerResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** the handler writes the body itself after the headers (server-sent events); `body` is ignored */
+  stream?: (res: ServerResponse) => void;
 }
 
 export type Handler = (req: HandlerRequest) => HandlerResponse | Promise<HandlerResponse>;

@@ -2,6 +2,7 @@
 // module returns handlers keyed by operationId and registers its stores for reset. Operations
 // without a handler are answered from the spec (examples/schemas) by the engine.
 import type { SandboxClock } from '../core/clock.ts';
+import type { EventPublisher } from '../core/events.ts';
 import type { OutboundOptions } from '../core/outbound.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
@@ -23,8 +24,15 @@ export interface ModuleEnv {
   faults: FaultHooks;
   /** the sandbox's one limit on heavy work (renders): shared by every API, fair across keys */
   work: Semaphore;
-  /** where this API's files go, and the URL path they are served under (/files/<api id>) */
-  files: { dir: string; urlPath: string };
+  /**
+   * where this API's files go, the URL path they are served under (/files/<api id>), and the link
+   * (path and query) a client fetches one at: pre-signed with an expiry when the spec asks for it
+   */
+  files: { dir: string; urlPath: string; link(name: string): string };
+  /** the sandbox seed (SandboxOptions.seed): deterministic made-up content derives from it */
+  seed: number | string;
+  /** the sandbox's event stream: job transitions, webhook attempts (the control API streams them) */
+  events: EventPublisher;
   /** register per-account state, so that a sandbox reset (one key or all) reaches it */
   register(store: Resettable): void;
   /** tuning of job lifecycles and webhook delivery (SandboxOptions.jobs) */
@@ -47,6 +55,8 @@ export interface JobSettings {
   webhookTimeoutMs?: number;
   /** webhook deliveries kept per account; default 200 */
   webhookHistoryLimit?: number;
+  /** the timing profile (x-sandbox.timing.profiles) of lifecycles that declare them; default the spec's */
+  timing?: string;
 }
 
 export interface MediaSettings {

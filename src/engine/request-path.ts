@@ -15,7 +15,7 @@ import { FAULT_HEADER } from '../faults/directives.ts';
 import { renderError } from './envelope.ts';
 import { createRequestIds } from './request-id.ts';
 import { ClientAborts, clientGone } from './transport/client-aborts.ts';
-import type { Exchange, Stage } from './exchange.ts';
+import type { Answer, Exchange, Stage } from './exchange.ts';
 import { MockUnavailable } from './mock.ts';
 import type { Router } from './router.ts';
 import type { ApiRuntime, ResponseRecord } from './runtime.ts';
@@ -48,6 +48,8 @@ export interface RequestPathOptions {
   requestIds?: () => string;
   /** counts the requests whose clients went away before they were read */
   aborts?: ClientAborts;
+  /** start recording a logged runtime's exchange (the request log's detail); read when it is done */
+  capture?: (req: IncomingMessage, res: ServerResponse) => () => unknown;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -73,7 +75,7 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return s ? s : undefined;
 }
 
-export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false, requestIds = createRequestIds(), aborts = new ClientAborts() }: RequestPathOptions) {
+export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false, requestIds = createRequestIds(), aborts = new ClientAborts(), capture }: RequestPathOptions) {
   const stages: Stage[] = [
     preflight(router),
     crossSite,
@@ -112,6 +114,8 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
       applied: [],
     };
     if (onResponse && api.logged) {
+      // Before the first await: the capture must see the body from its first byte.
+      const exchange = capture?.(req, res);
       // Cheap on the hot path: a fixed-shape record of numbers and references; consumers format.
       const at = now();
       res.once('close', () => {
@@ -127,6 +131,7 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
           errorCode: ex.answer?.errorCode,
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
           faults: ex.applied.length ? ex.applied : undefined,
+          exchange: exchange?.(),
         });
       });
     }
@@ -151,7 +156,7 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
   };
 }
 
-function errorAnswer(ex: Exchange, err: unknown) {
+function errorAnswer(ex: Exchange, err: unknown): Answer {
   if (!(err instanceof ApiError || err instanceof PlainApiError)) {
     // The only way to an unplanned 5xx; logged so it can be fixed, never shown to the client.
     console.error(`[${ex.requestId}] unexpected error on ${ex.method.toUpperCase()} ${ex.path}:`, err instanceof MockUnavailable ? err.message : err);
@@ -167,7 +172,7 @@ function errorAnswer(ex: Exchange, err: unknown) {
 function checkAnswer(ex: Exchange): void {
   const a = ex.answer!;
   const steered = ex.applied.length > 0 || ex.req.headers[FAULT_HEADER] !== undefined || ex.req.headers.prefer !== undefined;
-  if (steered || (a.status === 204 && ex.method === 'options')) return;
+  if (steered || a.stream || (a.status === 204 && ex.method === 'options')) return;
   let drift: string | undefined;
   const entry = a.errorCode ? ex.policy.errors.catalogue[a.errorCode] : undefined;
   if (entry && entry.status !== a.status && a.status !== 405) drift = `${a.errorCode} is catalogued as ${entry.status}, answered ${a.status}`;
@@ -180,6 +185,13 @@ function send(ex: Exchange): void {
   const a = ex.answer ?? errorAnswer(ex, new Error('no stage answered'));
   const headers = { ...ex.headers, ...a.headers };
   const isHead = ex.method === 'head';
+  if (a.stream) {
+    // The handler writes the body itself (server-sent events): headers now, then its stream.
+    ex.res.writeHead(a.status, headers);
+    if (isHead) ex.res.end();
+    else a.stream(ex.res);
+    return;
+  }
   if (ex.fault?.body) sendDamaged(ex.res, a.status, headers, a.body === undefined ? '' : JSON.stringify(a.body), ex.fault.body, isHead);
   else sendJson(ex.res, a.status, headers, a.body, isHead);
 }

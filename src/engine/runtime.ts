@@ -6,10 +6,12 @@ import type { ApiSpec } from '../openapi/load.ts';
 import type { AccountStore } from '../tenancy/accounts.ts';
 import type { CreditLedger } from '../tenancy/credits.ts';
 import type { FixedWindowLimiter } from '../tenancy/rate-limit.ts';
+import type { SessionTokens } from '../tenancy/session-tokens.ts';
 import type { Handler } from './handler.ts';
 import type { ApiInstance } from './module.ts';
 import type { SpecMocker } from './mock.ts';
 import type { Validators } from './validate/validators.ts';
+import type { UrlSigner } from './transport/files.ts';
 
 export interface ApiRuntime {
   prefix: string;
@@ -17,6 +19,8 @@ export interface ApiRuntime {
   accounts: AccountStore;
   ledger: CreditLedger;
   limiter: FixedWindowLimiter;
+  /** session tokens minted by the control API (APIs with x-sandbox.auth.bearer) */
+  tokens: SessionTokens;
   validators: Validators;
   handlers: Record<string, Handler>;
   mocker: SpecMocker;
@@ -24,6 +28,8 @@ export interface ApiRuntime {
   views: NonNullable<ApiInstance['views']>;
   /** every per-account store of this API, reset together (accounts, ledger, limiter, the module's) */
   stores: Resettable[];
+  /** signs the links to this API's files, when its spec wants them signed */
+  fileSigner?: UrlSigner;
   /** CORS headers of every response: browsers may read the rate-limit and request-id headers */
   cors: Record<string, string>;
   /** callers are identified by the key header (false: the runtime has its own guard) */
@@ -55,4 +61,6 @@ export interface ResponseRecord {
   latencyMs: number;
   /** the faults applied, e.g. ["header: error=INTERNAL_ERROR", "fault_2: latency=200"] */
   faults?: string[];
+  /** what RequestPathOptions.capture recorded of the exchange (headers, bodies) */
+  exchange?: unknown;
 }

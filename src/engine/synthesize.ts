@@ -39,6 +39,13 @@ function sampleField(doc: unknown, op: Operation | undefined): { at: string[]; r
   return { at: param ? [param.name] : [], root: param?.in ?? 'query' };
 }
 
+/** The methods served at an operation's path, as the router's 405 lists them. */
+function allowedAt(doc: unknown, path: string): string {
+  const item = ((doc as { paths?: Record<string, Record<string, unknown>> }).paths ?? {})[path] ?? {};
+  const methods = ['get', 'put', 'post', 'delete', 'patch'].filter((m) => item[m]).flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]));
+  return [...methods, 'OPTIONS'].join(', ');
+}
+
 const fill = (template: string, values: Record<string, unknown>) =>
   template.replace(/\{(\w+)\}/g, (whole, name: string) => (values[name] === undefined ? whole : String(values[name])));
 
@@ -64,6 +71,8 @@ export function injectedError(code: string, ctx: SynthesisContext, options: { st
   const status = options.status ?? entry.status;
   const headers: Record<string, string> = {};
   if (status === 429) headers[policy.rateLimit.headers.retryAfter] = String(ctx.retryAfter);
+  // A 405 documents Allow: the methods of the operation's path, as the router answers them.
+  if (status === 405 && ctx.op) headers.Allow = allowedAt(ctx.doc, ctx.op.path);
   return new ApiError(code, options.message ?? fill(entry.message, values), { extra, headers, status: options.status });
 }
 

@@ -3,7 +3,7 @@
 // carries out), and FaultHooks (pipeline stages, webhook deliveries) for the stateful modules.
 import type { ApiPolicy } from '../openapi/policy.ts';
 import { DEFAULT_SEED, SeededRandom } from '../core/random.ts';
-import { describeAction, DirectiveError, parseFaultHeader, type RequestFaultAction } from './directives.ts';
+import { describeAction, DirectiveError, parseFaultHeader, type PipelineFaultAction, type RequestFaultAction } from './directives.ts';
 import type { FaultHooks, PipelineFault, PipelineFaultQuery, WebhookFault, WebhookFaultQuery } from './hooks.ts';
 import { planFrom, type RequestFaultPlan } from './plan.ts';
 import { FaultRuleStore, type FaultRule, type FaultRuleInput } from './rules.ts';
@@ -44,10 +44,13 @@ export class FaultEngine implements FaultHooks {
       if (rule.match.api && !reach.length) {
         throw new DirectiveError(`match.api: no API "${rule.match.api}" is served; served: ${policies.map((p) => p.id).join(', ')}`, 'match.api');
       }
-      const code = rule.action.kind === 'request' ? rule.action.error : rule.action.kind === 'pipeline' ? rule.action.fail?.code : undefined;
-      const where = rule.action.kind === 'request' ? 'action.error' : 'action.fail';
+      if (rule.action.kind === 'pipeline') {
+        checkStage(rule.action, reach);
+        return rule;
+      }
+      const code = rule.action.kind === 'request' ? rule.action.error : undefined;
       if (code && !reach.some((p) => p.errors.catalogue[code])) {
-        throw new DirectiveError(`${where}: ${code} is not in the error catalogue of ${reach.map((p) => p.id).join(' or ')}`, where);
+        throw new DirectiveError(`action.error: ${code} is not in the error catalogue of ${reach.map((p) => p.id).join(' or ')}`, 'action.error');
       }
       return rule;
     } catch (err) {
@@ -99,4 +102,31 @@ export class FaultEngine implements FaultHooks {
     }
     return out;
   }
+}
+
+/**
+ * A pipeline rule must fit at least one API it can reach. An API that declares its stages
+ * (x-sandbox.stages) takes only those stage names and each stage's own failure codes; one that
+ * does not takes any stage and the codes of its error catalogue.
+ */
+function checkStage(action: PipelineFaultAction, reach: ApiPolicy[]): void {
+  const code = action.fail?.code;
+  const problems: { path: string; message: string }[] = [];
+  for (const p of reach) {
+    if (!p.stages) {
+      if (!code || p.errors.catalogue[code]) return;
+      problems.push({ path: 'action.fail', message: `${code} is not in the error catalogue of ${p.id}` });
+      continue;
+    }
+    const stages = action.stage === '*' ? Object.values(p.stages) : [p.stages[action.stage]].filter((s) => s !== undefined);
+    if (!stages.length) {
+      problems.push({ path: 'action.stage', message: `${p.id} has no stage "${action.stage}"; its stages: ${Object.keys(p.stages).join(', ')} (or *)` });
+      continue;
+    }
+    if (!code || stages.some((s) => s.errors.includes(code))) return;
+    const codes = [...new Set(stages.flatMap((s) => s.errors))];
+    problems.push({ path: 'action.fail', message: `${code} is not a failure code of ${p.id}'s ${action.stage === '*' ? '' : `${action.stage} `}stage (${codes.join(', ')})` });
+  }
+  const first = problems[0];
+  if (first) throw new DirectiveError(`${first.path}: ${problems.map((x) => x.message).join('; ')}`, first.path);
 }

@@ -35,6 +35,12 @@ export interface WorkContext<D> {
   sleep(ms: number): Promise<void>;
   /** aborted when the job is reset or times out */
   signal: AbortSignal;
+  /**
+   * Take a slot of the sandbox's work semaphore for the rest of this work (released when the work
+   * ends): for a state that is entered at once but does its heavy part only with a slot. Waiting is
+   * not counted against the work time limit.
+   */
+  acquireSlot(): Promise<void>;
 }
 
 export interface WorkOutcome<D> {
@@ -47,7 +53,7 @@ export interface WorkOutcome<D> {
 }
 
 export interface StateSpec<D> {
-  /** no way out; the engine forgets timers and may prune the job later */
+  /** finished: the engine forgets timers and may prune the job later; only its `on` events lead out (a retry) */
   terminal?: boolean;
   /** counts as in progress (concurrency caps) */
   active?: boolean;

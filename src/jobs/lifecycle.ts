@@ -112,6 +112,12 @@ export class JobEngine<D> {
     return out.sort((a, b) => b.seq - a.seq);
   }
 
+  /** What an operator's view asks for: one owner's jobs (or all), in one state (or any), newest first, at most `limit`. */
+  select(filter: { key?: string; status?: string; limit?: number }): Job<D>[] {
+    const jobs = this.list(filter.key, filter.status ? [filter.status] : undefined);
+    return filter.limit === undefined ? jobs : jobs.slice(0, filter.limit);
+  }
+
   /** Jobs of an owner in states that count as in progress (`activeStates` overrides the definition's). */
   active(owner: string, activeStates = this.activeStates): Job<D>[] {
     return this.store.of(owner).filter((j) => activeStates.includes(j.state));
@@ -154,6 +160,14 @@ export class JobEngine<D> {
   /** Whether an owner has a job that is not finished. */
   hasActive(owner: string): boolean {
     return this.store.of(owner).some((j) => !this.isTerminal(j));
+  }
+
+  /** Forget one job (a client deleting it), stopping its timers and work; false when unknown. */
+  remove(id: string): boolean {
+    const job = this.store.get(id);
+    if (!job) return false;
+    this.forget(job);
+    return true;
   }
 
   /** Forget the jobs of one owner (or all), stopping their timers and work. */
@@ -218,10 +232,9 @@ export class JobEngine<D> {
       p.release();
       p.release = undefined;
     }
-    if (spec.terminal) {
-      job.finishedAt = now;
-      this.pending.delete(job.id);
-    }
+    // A terminal state left by one of its events (a retry) is no longer finished.
+    job.finishedAt = spec.terminal ? now : null;
+    if (spec.terminal) this.pending.delete(job.id);
     try {
       this.options.onTransition?.(job, from, to);
     } catch (err) {
@@ -257,7 +270,7 @@ export class JobEngine<D> {
     const budget = typeof spec.workTimeoutMs === 'function' ? spec.workTimeoutMs(job) : (spec.workTimeoutMs ?? this.workTimeoutMs);
     let run: ReturnType<typeof runWork<D>> | undefined;
     const current = () => this.store.has(job) && job.state === state && p.abort === run?.abort;
-    run = runWork(job, spec.work!, { clock: this.options.clock, budgetMs: budget, isCurrent: current });
+    run = runWork(job, spec.work!, { clock: this.options.clock, budgetMs: budget, isCurrent: current, work: this.work });
     p.abort = run.abort;
     p.sleepers = run.sleepers;
     const started = Date.now();

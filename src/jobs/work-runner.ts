@@ -2,6 +2,7 @@
 // the sandbox clock (a manual clock must not make it time out), because FFmpeg runs in real time
 // whatever the sandbox clock says. A timeout aborts the work's signal and rejects with WorkTimeout.
 import type { SandboxClock } from '../core/clock.ts';
+import type { Semaphore } from '../core/semaphore.ts';
 import { WorkTimeout, type Job, type WorkContext, type WorkOutcome } from './job.ts';
 
 export interface WorkRun<D> {
@@ -15,7 +16,7 @@ export interface WorkRun<D> {
 export function runWork<D>(
   job: Job<D>,
   work: (ctx: WorkContext<D>) => Promise<WorkOutcome<D>>,
-  options: { clock: SandboxClock; budgetMs: number; isCurrent: () => boolean },
+  options: { clock: SandboxClock; budgetMs: number; isCurrent: () => boolean; work: Semaphore },
 ): WorkRun<D> {
   const abort = new AbortController();
   const sleepers = new Set<number>();
@@ -41,6 +42,7 @@ export function runWork<D>(
   };
   arm();
 
+  let release: (() => void) | undefined;
   const ctx: WorkContext<D> = {
     job,
     signal: abort.signal,
@@ -57,9 +59,27 @@ export function runWork<D>(
         }, ms);
         sleepers.add(id);
       }),
+    acquireSlot: async () => {
+      if (release) return;
+      disarm();
+      try {
+        release = await options.work.acquire({ tenant: job.owner, signal: abort.signal });
+        // Given up between the grant and here: the abort listener found nothing to give back.
+        if (abort.signal.aborted) release();
+      } finally {
+        if (!abort.signal.aborted) arm();
+      }
+    },
   };
-  const outcome = Promise.race([Promise.resolve().then(() => work(ctx)), timedOut]).finally(() => {
+  // The slot goes back when the work ends, or when the run is given up (timeout, reset: its signal
+  // aborts), whichever comes first: a work that ignores its signal cannot keep a slot.
+  const giveBack = () => release?.();
+  abort.signal.addEventListener('abort', giveBack, { once: true });
+  const running = Promise.resolve().then(() => work(ctx));
+  running.then(giveBack, giveBack);
+  const outcome = Promise.race([running, timedOut]).finally(() => {
     if (wall) clearTimeout(wall);
+    giveBack();
   });
   return { outcome, abort, sleepers };
 }

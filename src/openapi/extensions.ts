@@ -4,7 +4,7 @@
 // checked by policy.ts; its catalogue and provenance labels are what the others refer to.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseLimit } from './limit-wording.ts';
-import { operationValidationSchema, type ApiPolicy } from './policy.ts';
+import { describeProblem, operationValidationSchema, type ApiPolicy } from './policy.ts';
 
 type Place = 'root' | 'operation' | 'response' | 'other';
 
@@ -15,6 +15,58 @@ interface Extension {
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 const validationCheck = ajv.compile(operationValidationSchema);
+
+// Declarations the contract checker reads from an operation (decision 030): where a balance, a
+// page or a job's status and outputs are in a response, as JSON pointers.
+const pointer = { type: 'string', pattern: '^(/[^/]+)*$' };
+const codeRef = { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' };
+const closed = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, required, properties });
+const contractSchemas: Record<string, object> = {
+  'x-sandbox-balance': pointer,
+  'x-sandbox-pagination': closed(
+    {
+      items: pointer,
+      limit: { type: 'string', minLength: 1 },
+      cursor: closed({ param: { type: 'string' }, next: pointer }, ['param', 'next']),
+      offset: closed({ param: { type: 'string' }, total: pointer }, ['param']),
+      filters: { type: 'object', additionalProperties: pointer },
+    },
+    ['items', 'limit'],
+  ),
+  'x-sandbox-job': closed(
+    {
+      read: { type: 'string', minLength: 1 },
+      status: pointer,
+      success: { type: 'array', minItems: 1, items: { type: 'string' } },
+      failure: { type: 'array', items: { type: 'string' } },
+      error: pointer,
+      video: pointer,
+      thumbnail: pointer,
+      duration: pointer,
+      requestedDuration: { type: 'string', pattern: '^(/([^/]+|\\*))+$' },
+      frame: closed({ width: pointer, height: pointer }, ['width', 'height']),
+      aspectRatio: pointer,
+      ranges: { type: 'boolean' },
+      requestedAspectRatio: pointer,
+      cost: closed({ estimate: pointer, remaining: pointer, used: pointer }),
+      fault: closed({ stage: { type: 'string' }, code: codeRef }, ['stage', 'code']),
+      actions: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+      webhook: closed({
+        requestField: pointer,
+        subscribe: { type: 'string', minLength: 1 },
+        urlField: pointer,
+        eventField: pointer,
+        event: { type: 'string' },
+        secretField: pointer,
+      }),
+    },
+    ['read', 'status', 'success', 'failure'],
+  ),
+};
+const schemaCheck = (schema: object): Extension['check'] => {
+  const check = ajv.compile(schema);
+  return (v) => (check(v) ? undefined : (check.errors ?? []).map((e) => describeProblem(e, 'value')).join('; '));
+};
 
 const EXTENSIONS: Record<string, Extension> = {
   'x-sandbox': { places: ['root'], check: () => undefined },
@@ -57,6 +109,7 @@ const EXTENSIONS: Record<string, Extension> = {
       return unknown.length ? `names codes not in the catalogue: ${unknown.join(', ')}` : undefined;
     },
   },
+  ...Object.fromEntries(Object.entries(contractSchemas).map(([name, schema]) => [name, { places: ['operation'] as Place[], check: schemaCheck(schema) }])),
 };
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);

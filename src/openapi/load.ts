@@ -37,6 +37,16 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
     if (seen.has(op.operationId)) problems.push(`duplicate operationId ${op.operationId}`);
     seen.add(op.operationId);
     for (const [status, response] of Object.entries(op.responses)) {
+      for (const [name, link] of Object.entries<any>(deref(doc, response)?.links ?? {})) {
+        if (link?.operationId && !operations.some((o) => o.operationId === link.operationId)) problems.push(`${op.operationId} ${status}: link ${name} names no operation ${link.operationId}`);
+      }
+    }
+    const job = op.raw['x-sandbox-job'] as { read?: string; actions?: Record<string, string> } | undefined;
+    const links = Object.values(op.responses).flatMap((r) => Object.keys(deref(doc, r)?.links ?? {}));
+    for (const name of [job?.read, ...Object.values(job?.actions ?? {})]) {
+      if (name !== undefined && !links.includes(name)) problems.push(`${op.operationId}: x-sandbox-job names link ${name}, which no response of the operation declares`);
+    }
+    for (const [status, response] of Object.entries(op.responses)) {
       const codes: unknown = deref(doc, response)?.['x-error-codes'];
       if (!Array.isArray(codes)) continue;
       for (const code of codes) {

@@ -89,6 +89,27 @@ export interface RenderLimits {
   maxLayerPixels?: number;
 }
 
+/** A hold on the sandbox clock: fixed seconds, or a range [min, max] drawn from per job. */
+export type HoldSeconds = number | [number, number];
+
+/** x-sandbox.timing: named profiles of how long each lifecycle state holds (seconds). */
+export interface TimingPolicy {
+  default: string;
+  profiles: Record<string, Record<string, HoldSeconds>>;
+}
+
+/** x-sandbox.stages: the lifecycle stages faults can target, the state each runs in, its failure codes. */
+export interface StagePolicy {
+  state: string;
+  /** job error codes the stage fails with; the first is its own (a timeout, a failure of its work) */
+  errors: string[];
+}
+
+/** x-sandbox.files: produced files are served behind links signed with an expiry. */
+export interface FilesPolicy {
+  signedUrls?: { ttlSeconds: number; error: string };
+}
+
 export interface ApiPolicy {
   id: string;
   routePrefix: string;
@@ -105,6 +126,8 @@ export interface ApiPolicy {
     /** headerLower: the header name as Node presents incoming headers */
     requestId: { header: string; headerLower: string; field?: string };
     catalogue: Record<string, CatalogueEntry>;
+    /** where an error body keeps its code and message: a JSON pointer to the error object, then field names */
+    envelope?: { root: string; code: string; message: string };
     routeNotFound: string;
     methodNotAllowed: string;
     payloadTooLarge: string;
@@ -140,6 +163,9 @@ export interface ApiPolicy {
   browsers: { cors: boolean; crossSite: 'allow' | 'refuse'; refusedCode?: string };
   credits?: CreditsPolicy;
   webhooks: WebhookPolicy;
+  timing?: TimingPolicy;
+  stages?: Record<string, StagePolicy>;
+  files?: FilesPolicy;
   /** provenance labels (doc, seed, inferred, …) that x-provenance values must name */
   provenance: Record<string, string>;
 }
@@ -199,6 +225,12 @@ const policySchema = closed(
             },
             ['status', 'message'],
           ),
+        },
+        envelope: {
+          type: 'object',
+          required: ['root', 'code', 'message'],
+          additionalProperties: false,
+          properties: { root: { type: 'string', pattern: '^(/[^/]+)*$' }, code: { type: 'string' }, message: { type: 'string' } },
         },
         routeNotFound: codeRef,
         methodNotAllowed: codeRef,
@@ -303,6 +335,31 @@ const policySchema = closed(
         ['header', 'algorithm'],
       ),
     }),
+    timing: closed(
+      {
+        default: { type: 'string', minLength: 1 },
+        profiles: {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: {
+              oneOf: [
+                { type: 'number', minimum: 0 },
+                { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', minimum: 0 } },
+              ],
+            },
+          },
+        },
+      },
+      ['default', 'profiles'],
+    ),
+    stages: {
+      type: 'object',
+      propertyNames: { pattern: '^[a-z][a-z0-9_-]*$' },
+      additionalProperties: closed({ state: { type: 'string', minLength: 1 }, errors: { type: 'array', minItems: 1, items: codeRef } }, ['state', 'errors']),
+    },
+    files: closed({ signedUrls: closed({ ttlSeconds: { type: 'integer', minimum: 1 }, error: codeRef }, ['ttlSeconds', 'error']) }),
     provenance: { type: 'object', additionalProperties: { type: 'string' } },
   },
   ['id', 'routePrefix', 'auth', 'errors', 'validation', 'plans', 'rateLimit'],
@@ -320,8 +377,8 @@ export class SpecError extends Error {
 }
 
 /** One schema problem in words that name the key: the misspelt one, or the values allowed. */
-function describeProblem(e: ErrorObject): string {
-  const at = `x-sandbox${e.instancePath.replaceAll('/', '.')}`;
+export function describeProblem(e: ErrorObject, root = 'x-sandbox'): string {
+  const at = `${root}${e.instancePath.replaceAll('/', '.')}`;
   const params = e.params as { additionalProperty?: string; allowedValues?: unknown[] };
   if (e.keyword === 'additionalProperties' && params.additionalProperty) return `${at}.${params.additionalProperty} is not a known key (a typo?)`;
   if (e.keyword === 'enum' && params.allowedValues) return `${at} must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -331,7 +388,7 @@ function describeProblem(e: ErrorObject): string {
 /** Read and check `x-sandbox`; throws SpecError naming every problem. */
 export function readPolicy(raw: unknown, where: string): ApiPolicy {
   if (!checkPolicy(raw)) {
-    const problems = (checkPolicy.errors ?? []).map(describeProblem);
+    const problems = (checkPolicy.errors ?? []).map((e) => describeProblem(e));
     throw new SpecError(`${where}: invalid x-sandbox block:\n  ${problems.join('\n  ')}`);
   }
   const x = raw as Record<string, any>;
@@ -365,6 +422,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
         field: x.errors.requestId?.field,
       },
       catalogue,
+      envelope: x.errors.envelope,
       routeNotFound: x.errors.routeNotFound,
       methodNotAllowed: x.errors.methodNotAllowed ?? x.errors.routeNotFound,
       payloadTooLarge: x.errors.payloadTooLarge ?? x.validation.invalidJson,
@@ -404,10 +462,22 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
       timeoutSeconds: x.webhooks?.timeoutSeconds ?? 10,
       signature: x.webhooks?.signature ? { encoding: 'hex', ...x.webhooks.signature } : undefined,
     },
+    timing: x.timing,
+    stages: x.stages,
+    files: x.files,
     provenance: x.provenance ?? {},
   };
   if (!policy.plans.catalogue[policy.plans.default]) {
     throw new SpecError(`${where}: x-sandbox.plans.default "${policy.plans.default}" is not in plans.catalogue`);
+  }
+  if (policy.timing) {
+    const { profiles } = policy.timing;
+    if (!profiles[policy.timing.default]) throw new SpecError(`${where}: x-sandbox.timing.default "${policy.timing.default}" is not in timing.profiles`);
+    for (const [name, holds] of Object.entries(profiles)) {
+      for (const [state, hold] of Object.entries(holds)) {
+        if (Array.isArray(hold) && hold[0] > hold[1]) throw new SpecError(`${where}: x-sandbox.timing.profiles.${name}.${state}: the range [${hold.join(', ')}] ends before it starts`);
+      }
+    }
   }
   // Every code the engine may emit must be in the catalogue: that is what keeps responses documented.
   const used = [
@@ -416,6 +486,7 @@ export function readPolicy(raw: unknown, where: string): ApiPolicy {
     policy.errors.unsupportedMediaType, policy.errors.malformedRequest, policy.errors.internal, policy.validation.invalidJson,
     policy.validation.body.code, policy.validation.body.missingRequired, policy.validation.parameters,
     policy.rateLimit.exceeded.code, policy.concurrency.code, policy.browsers.refusedCode, policy.renderLimits?.code,
+    policy.files?.signedUrls?.error,
     ...Object.values(policy.bounds.resources).map((r) => r.code),
   ].filter((c): c is string => typeof c === 'string');
   const missing = [...new Set(used)].filter((c) => !catalogue[c]);

@@ -99,6 +99,11 @@ export class AccountStore implements Resettable {
     if (!account.fixture) this.provisioned--;
   }
 
+  /** Every account (fixtures and those provisioned so far). */
+  list(): Account[] {
+    return [...this.accounts.values()];
+  }
+
   /** Forget every account (or one) and restore fixtures. */
   reset(key?: string): void {
     if (key === undefined) {

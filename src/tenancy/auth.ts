@@ -33,6 +33,8 @@ export function authenticate(
   /** the key as sent, trimmed (undefined when the header is absent or empty) */
   key: string | undefined,
   neededScopes: string[],
+  /** a session token's own scopes, when it grants fewer than the account has */
+  tokenScopes?: string[],
 ): AuthResult {
   if (key === undefined) return { error: authFailure(policy, 'missing') };
   if (policy.auth.liveKeyPattern?.test(key)) return { error: authFailure(policy, 'live') };
@@ -40,7 +42,7 @@ export function authenticate(
   if (!account) return { error: authFailure(policy, 'invalid') };
   if (account.revoked) return { error: authFailure(policy, 'revoked') };
   if (account.disabled) return { error: authFailure(policy, 'disabled') };
-  const lacking = neededScopes.filter((s) => !hasScope(account.scopes, s));
+  const lacking = neededScopes.filter((s) => !hasScope(account.scopes, s) || (tokenScopes !== undefined && !hasScope(tokenScopes, s)));
   if (lacking.length) {
     return { account, error: authFailure(policy, 'scope', `Needed: ${lacking.join(', ')}.`) };
   }

@@ -19,9 +19,12 @@ export interface WebhookAttempt {
   faults?: string[];
   /** the second request of a `duplicate` fault */
   copy?: boolean;
+  /** the signature header sent (signed APIs); `valid` false when a fault signed with a wrong secret */
+  signature?: { header: string; value: string; valid: boolean };
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
+/** cancelled: the subscription went away before the delivery got through (no further attempts) */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped' | 'cancelled';
 
 export interface WebhookDelivery {
   id: string;

@@ -9,6 +9,7 @@
 //   reorder      the attempt is held back until the next delivery to the same URL has gone out
 //                (or, if none comes, until the first retry delay has passed)
 //   badSignature the signature header is computed with a wrong secret (unsigned APIs: no effect)
+// A delivery whose subscription has gone (SendRequest.isActive) is cancelled before its next attempt.
 // A non-2xx answer, a network error or no answer within timeoutSeconds schedules the next attempt
 // after the next retry delay; a URL the outbound policy refuses fails the delivery at once.
 import { randomUUID } from 'node:crypto';
@@ -32,6 +33,8 @@ export interface SendRequest {
   /** signing secret (APIs with x-sandbox.webhooks.signature) */
   secret?: string;
   headers?: Record<string, string>;
+  /** asked before every attempt: false once the subscription is gone (the delivery is cancelled) */
+  isActive?: () => boolean;
 }
 
 export interface WebhookDispatcherOptions {
@@ -46,6 +49,8 @@ export interface WebhookDispatcherOptions {
   userAgent?: string;
   /** the outbound policy's allow-list: hosts besides loopback receivers may be on */
   allowHosts?: readonly string[];
+  /** called after each attempt is recorded, with the delivery as it stands (the event stream) */
+  onAttempt?(delivery: WebhookDelivery, attempt: WebhookAttempt): void;
 }
 
 export class WebhookDispatcher implements Resettable {
@@ -108,6 +113,19 @@ export class WebhookDispatcher implements Resettable {
     return !this.closed && this.log.holds(d);
   }
 
+  /** The subscription is gone: finish the delivery as cancelled (true) instead of sending. */
+  private cancelled(d: WebhookDelivery, request: SendRequest): boolean {
+    let active = true;
+    try {
+      active = request.isActive?.() ?? true;
+    } catch (err) {
+      console.error('webhooks: isActive check failed:', err);
+    }
+    if (active) return false;
+    this.log.finish(d, 'cancelled');
+    return true;
+  }
+
   private faultFor(d: WebhookDelivery, attempt: number): WebhookFault {
     try {
       return this.options.faults.webhook({ api: this.options.api, key: d.key, subject: d.subject, url: d.url, event: d.event, attempt }) ?? {};
@@ -119,6 +137,7 @@ export class WebhookDispatcher implements Resettable {
 
   private async attempt(d: WebhookDelivery, request: SendRequest, n: number): Promise<void> {
     if (!this.alive(d)) return;
+    if (this.cancelled(d, request)) return;
     const fault = this.faultFor(d, n);
     const applied: string[] = [];
     if (fault.delayMs && fault.delayMs > 0) {
@@ -127,8 +146,10 @@ export class WebhookDispatcher implements Resettable {
       if (!this.alive(d)) return;
     }
     if (fault.drop) {
-      d.attempts.push({ attempt: n, at: this.isoNow(), status: null, ok: false, durationMs: 0, error: 'dropped by fault injection', faults: [...applied, 'drop'] });
+      const dropped: WebhookAttempt = { attempt: n, at: this.isoNow(), status: null, ok: false, durationMs: 0, error: 'dropped by fault injection', faults: [...applied, 'drop'] };
+      d.attempts.push(dropped);
       this.log.finish(d, 'dropped');
+      this.notify(d, dropped);
       return;
     }
     if (fault.reorder) {
@@ -137,19 +158,32 @@ export class WebhookDispatcher implements Resettable {
       if (!this.alive(d)) return;
     }
     if (fault.badSignature) applied.push('badSignature');
+    if (this.cancelled(d, request)) return;
 
     const { record: result, permanent } = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
-    if (fault.duplicate && !permanent && this.alive(d)) await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true });
+    const copy = fault.duplicate && !permanent && this.alive(d) ? (await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true })).record : undefined;
     this.hold.sent(d.url);
     if (!this.alive(d)) return;
 
-    if (result.ok) return this.log.finish(d, 'delivered');
-    // A URL the outbound policy refuses stays refused: no retries.
-    if (permanent) return this.log.finish(d, 'failed');
     const delay = this.options.policy.retryDelaysSeconds[n - 1];
-    if (delay === undefined) return this.log.finish(d, 'failed');
-    d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
-    this.log.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
+    if (result.ok) this.log.finish(d, 'delivered');
+    // A URL the outbound policy refuses stays refused: no retries.
+    else if (permanent || delay === undefined) this.log.finish(d, 'failed');
+    else {
+      d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
+      this.log.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
+    }
+    // Listeners see the delivery as it stands after the attempt (its status, its next attempt).
+    this.notify(d, result);
+    if (copy) this.notify(d, copy);
+  }
+
+  private notify(d: WebhookDelivery, attempt: WebhookAttempt): void {
+    try {
+      this.options.onAttempt?.(d, attempt);
+    } catch (err) {
+      console.error('webhooks: attempt listener failed:', err);
+    }
   }
 
   private async post(d: WebhookDelivery, request: SendRequest, n: number, how: { badSignature: boolean; faults: string[]; copy?: boolean }): Promise<PostOutcome> {
@@ -163,6 +197,7 @@ export class WebhookDispatcher implements Resettable {
           ...request.headers,
         },
         secret: request.secret === undefined ? undefined : how.badSignature ? `${request.secret}-not-the-secret` : request.secret,
+        spoiled: how.badSignature,
         timeoutMs: this.options.timeoutMs ?? this.options.policy.timeoutSeconds * 1000,
       },
       { attempt: n, at: this.isoNow(), ...(how.faults.length ? { faults: how.faults } : {}), ...(how.copy ? { copy: true } : {}) },

@@ -14,6 +14,8 @@ export interface PostRequest {
   headers: Record<string, string>;
   /** sign with this secret (APIs that sign) */
   secret?: string;
+  /** the secret is deliberately wrong (a bad_signature fault): recorded as not valid */
+  spoiled?: boolean;
   timeoutMs: number;
 }
 
@@ -33,12 +35,14 @@ export class WebhookPoster {
 
   async post(req: PostRequest, attempt: Omit<WebhookAttempt, 'status' | 'ok' | 'durationMs'>): Promise<PostOutcome> {
     const headers = { ...req.headers };
+    let signature: WebhookAttempt['signature'];
     if (this.signer && req.secret !== undefined) {
       const sig = this.signer(req.body, req.secret);
       headers[sig.header] = sig.value;
+      signature = { ...sig, valid: !req.spoiled };
     }
     const started = Date.now();
-    const record: WebhookAttempt = { ...attempt, status: null, ok: false, durationMs: 0 };
+    const record: WebhookAttempt = { ...attempt, status: null, ok: false, durationMs: 0, ...(signature ? { signature } : {}) };
     let url: URL;
     try {
       url = new URL(req.url);

@@ -63,10 +63,23 @@ describe('both APIs in one server, each with its own keys', () => {
 });
 
 describe('Sketchpen validation and errors', () => {
-  it('POST /videos with a prompt → 201 video in scripting that matches the spec schema', async () => {
-    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers: sk(), body: { prompt: 'How volcanoes work' } });
+  it('POST /videos with a prompt → 201 video in scripting, echoing what was sent, that matches the spec schema', async () => {
+    const headers = sk();
+    const r = await call(sb.url, 'POST', '/api/v1/videos', { headers, body: { prompt: 'How volcanoes work', fps: 12, bg_mode: 'dynamic' } });
     expect(r.status).toBe(201);
     expect(r.body.status).toBe('scripting');
+    // The sandbox's own video, not the spec's example: the prompt sent, a fresh UUID, the sandbox clock, one Content-Type.
+    expect(r.body.prompt).toBe('How volcanoes work');
+    expect(r.body.config).toEqual({ fps: 12, aspect_ratio: '16:9', theme: 'presentation', voice_id: null, audio_mode: 'single', bg_mode: 'dynamic', asset_ids: [], speaker_ids: [] });
+    expect(r.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(r.body.id).not.toBe('6d2b7f10-3c8e-4a5f-9b61-2e7d4c0a8f93');
+    expect(Date.parse(r.body.created_at)).toBe(sb.sandbox.clock.now());
+    expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const again = await call(sb.url, 'GET', `/api/v1/videos/${r.body.id}`, { headers });
+    expect(again.body).toMatchObject({ id: r.body.id, prompt: 'How volcanoes work' });
+    const other = await call(sb.url, 'GET', `/api/v1/videos/${r.body.id}`, { headers: sk() });
+    expectSketchpenError(other, 404, 'NOT_FOUND');
+    expect(other.body.error.message).toBe('Video not found');
     const api = sb.sandbox.apis.find((a) => a.spec.policy.id === 'sketchpen')!;
     const ajv = new Ajv2020({ strict: false });
     addFormats(ajv);
@@ -106,7 +119,11 @@ describe('Sketchpen validation and errors', () => {
   });
 
   it('the route limit answers in the plain string form with Retry-After, and resets on the clock', async () => {
-    const headers = { 'X-Api-Key': freshKey('sk_test_', 'free') };
+    const key = freshKey('sk_test_', 'free');
+    const headers = { 'X-Api-Key': key };
+    // Videos are real now: lift the 3-in-progress cap (and give credits) so only the route limit speaks.
+    const lifted = await call(sb.url, 'PATCH', `/__sandbox/accounts/${key}`, { body: { limits: { concurrentJobs: null } } });
+    expect(lifted.status).toBe(200);
     for (let i = 0; i < 10; i++) {
       const ok = await call(sb.url, 'POST', '/api/v1/videos', { headers, body: { prompt: `video ${i}` } });
       expect(ok.status).not.toBe(429);

@@ -149,6 +149,76 @@ describe('JobEngine', () => {
     expect(e.getOwned('b', e.list('a')[0]!.id)).toBeUndefined();
   });
 
+  it('acquireSlot: the state is entered at once, its heavy part waits for a slot (not counted against the limit), the slot comes back at the end', async () => {
+    const work = new Semaphore(1);
+    const held: string[] = [];
+    let peak = 0;
+    const slotted: StateSpec<Data> = {
+      active: true,
+      work: async (ctx) => {
+        await ctx.acquireSlot();
+        await ctx.acquireSlot(); // a second call keeps the one slot
+        held.push(ctx.job.id);
+        peak = Math.max(peak, work.stats().active);
+        await new Promise((r) => setTimeout(r, 60));
+        return { to: 'completed' };
+      },
+    };
+    const { e } = engine(machine({ pending: { active: true, next: 'visualising' }, visualising: slotted }), { work, workTimeoutMs: 100 });
+    const jobs = [1, 2, 3].map(() => e.create('acct', { scenes: 1, log: [] }));
+    // All three show the state at once, though only one works at a time; waiting 2×60 ms for the
+    // slot would overrun a 100 ms limit if it counted.
+    expect(jobs.map((j) => j.state)).toEqual(['visualising', 'visualising', 'visualising']);
+    await eventually(() => jobs.every((j) => j.state === 'completed'), 5000);
+    expect(held).toHaveLength(3);
+    expect(peak).toBe(1);
+    expect(work.stats()).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it('a slot taken by work that is given up (reset) goes back', async () => {
+    const work = new Semaphore(1);
+    const { e } = engine(
+      machine({ pending: { active: true, next: 'visualising' }, visualising: { active: true, work: async (ctx) => (await ctx.acquireSlot(), new Promise(() => undefined)) } }),
+      { work },
+    );
+    const job = e.create('acct', { scenes: 1, log: [] });
+    await eventually(() => work.stats().active === 1);
+    e.reset('acct');
+    await eventually(() => work.stats().active === 0);
+    expect(e.get(job.id)).toBeUndefined();
+  });
+
+  it('a terminal state with events can be left (a retry): finishedAt clears, and is set again at the end', async () => {
+    let attempts = 0;
+    const flaky: StateSpec<Data> = { active: true, work: async () => (++attempts === 1 ? { to: 'failed', error: { code: 'X', message: 'first try' } } : { to: 'completed' }) };
+    const { e } = engine(machine({ pending: { active: true, next: 'visualising' }, visualising: flaky, failed: { terminal: true, on: { retry: 'visualising' } } }));
+    const job = e.create('acct', { scenes: 1, log: [] });
+    await eventually(() => job.state === 'failed');
+    expect(job.finishedAt).not.toBeNull();
+    expect(e.send(job.id, 'retry')).toBe(true);
+    expect(job.state).toBe('visualising');
+    expect(job.finishedAt).toBeNull();
+    await eventually(() => job.state === 'completed');
+    expect(job.finishedAt).not.toBeNull();
+    expect(e.send(job.id, 'retry')).toBe(false);
+  });
+
+  it('remove() forgets one job (its timers too) and tells onForget', async () => {
+    const clock = new SandboxClock({ mode: 'manual' });
+    clocks.push(clock);
+    const forgotten: string[] = [];
+    const e = new JobEngine<Data>(machine(), { clock, onForget: (j) => forgotten.push(j.id) });
+    const a = e.create('acct', { scenes: 1, log: [] });
+    const b = e.create('acct', { scenes: 1, log: [] });
+    expect(e.remove(a.id)).toBe(true);
+    expect(e.remove(a.id)).toBe(false);
+    expect(forgotten).toEqual([a.id]);
+    expect(e.list('acct').map((j) => j.id)).toEqual([b.id]);
+    clock.advance(600);
+    await eventually(() => b.state !== 'pending');
+    expect(a.state).toBe('pending');
+  });
+
   it('rejects definitions that lead nowhere', () => {
     const clock = new SandboxClock({ mode: 'manual' });
     clocks.push(clock);

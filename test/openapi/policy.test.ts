@@ -103,6 +103,31 @@ describe('readPolicy refuses bad x-sandbox blocks, naming the place', () => {
   });
 });
 
+describe('the timing, stages and files blocks (Sketchpen declares them)', () => {
+  it('a timing default that is no profile, a range that ends before it starts, a negative hold, a typo', () => {
+    expect(policyError((x) => (x.timing.default = 'slow'), 'sketchpen')).toContain('x-sandbox.timing.default "slow" is not in timing.profiles');
+    expect(policyError((x) => (x.timing.profiles.realistic.scripting = [30, 10]), 'sketchpen')).toContain('x-sandbox.timing.profiles.realistic.scripting: the range [30, 10] ends before it starts');
+    expect(policyError((x) => (x.timing.profiles.fast.scripting = -1), 'sketchpen')).toContain('x-sandbox.timing.profiles.fast.scripting');
+    expect(policyError((x) => (x.timing.profile = 'fast'), 'sketchpen')).toContain('x-sandbox.timing.profile is not a known key');
+  });
+
+  it('a stage needs a state and codes; a files error must be in the catalogue', () => {
+    expect(policyError((x) => delete x.stages.image.state, 'sketchpen')).toContain("x-sandbox.stages.image must have required property 'state'");
+    expect(policyError((x) => (x.stages.image.errors = ['oops']), 'sketchpen')).toContain('x-sandbox.stages.image.errors.0');
+    expect(policyError((x) => (x.stages.image.error = 'X'), 'sketchpen')).toContain('x-sandbox.stages.image.error is not a known key');
+    expect(policyError((x) => (x.files.signedUrls.error = 'GONE'), 'sketchpen')).toContain('missing from errors.catalogue: GONE');
+    expect(policyError((x) => (x.files.signedUrls.ttl = 5), 'sketchpen')).toContain('x-sandbox.files.signedUrls.ttl is not a known key');
+  });
+
+  it('read as declared', () => {
+    const sp = readPolicy(documents.sketchpen['x-sandbox'], 'sketchpen.yaml');
+    expect(sp.timing).toMatchObject({ default: 'fast', profiles: { realistic: { scripting: [10, 30] } } });
+    expect(sp.stages?.render).toEqual({ state: 'rendering', errors: ['RENDER_TIMEOUT', 'INTERNAL_ERROR'] });
+    expect(sp.files).toEqual({ signedUrls: { ttlSeconds: 604800, error: 'FORBIDDEN' } });
+    expect(readPolicy(documents.phantomflow['x-sandbox'], 'phantomflow.yaml')).toMatchObject({ timing: undefined, stages: undefined, files: undefined });
+  });
+});
+
 describe('readPolicy normalises what it accepted', () => {
   it('defaults: header lower-cased, fallbacks for unset auth codes, request id header, signature encoding', () => {
     const x = structuredClone(documents.phantomflow['x-sandbox']);

@@ -48,6 +48,25 @@ describe('WebhookDispatcher', () => {
     ]);
   });
 
+  it('isActive: a subscription gone before a retry cancels the delivery (no further attempt)', async () => {
+    const hook = await server((_q, res) => res.writeHead(500).end());
+    const { dispatcher, clock } = setup(() => undefined);
+    let active = true;
+    const d = dispatcher.send({ key: 'k', subject: 's', url: hook.url, payload: {}, isActive: () => active });
+    await eventually(() => d.attempts.length === 1);
+    expect(d.status).toBe('pending');
+    active = false;
+    clock.advance(30_000);
+    await eventually(() => d.status === 'cancelled');
+    await pause();
+    expect(hook.requests).toHaveLength(1);
+    expect(d.nextAttemptAt).toBeNull();
+    const never = dispatcher.send({ key: 'k', subject: 't', url: hook.url, payload: {}, isActive: () => false });
+    await pause();
+    expect(never).toMatchObject({ status: 'cancelled', attempts: [] });
+    expect(hook.requests).toHaveLength(1);
+  });
+
   it('drop: nothing is sent and the delivery is dropped', async () => {
     const hook = await server();
     const { dispatcher } = setup(() => ({ drop: true }));

@@ -17,6 +17,7 @@ import { RenderJobs } from './jobs.ts';
 import { renderHandlers } from './render.ts';
 import { createRenderer } from './render/index.ts';
 import { TemplateStore, templateHandlers } from './templates.ts';
+import { jobEvents, webhookEvents } from '../module-events.ts';
 
 
 /** Catalogue codes this module raises itself; checked against the spec at start-up. */
@@ -24,7 +25,7 @@ const OWN_CODES = ['NOT_FOUND', 'FORBIDDEN', 'TEMPLATE_NOT_FOUND', 'INSUFFICIENT
 
 export const phantomflow: ApiModule = {
   id: 'phantomflow',
-  create({ spec, accounts, clock, ledger, validators, faults, work, files, register, settings, media, outbound }) {
+  create({ spec, accounts, clock, ledger, validators, faults, work, events, files, register, settings, media, outbound }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`phantomflow: the spec's catalogue lacks ${missing.join(', ')}`);
@@ -50,6 +51,7 @@ export const phantomflow: ApiModule = {
       timeoutMs: settings.webhookTimeoutMs,
       historyLimit: settings.webhookHistoryLimit,
       allowHosts: outbound.allowHosts,
+      onAttempt: webhookEvents(events, policy.id),
     });
     register(webhooks);
     const jobs = new RenderJobs({
@@ -76,6 +78,7 @@ export const phantomflow: ApiModule = {
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,
       fidelity,
+      onTransition: jobEvents(events, policy.id),
     });
 
     register(jobs);

@@ -63,6 +63,8 @@ export interface RenderJobsOptions {
   historyLimit?: number;
   /** the fidelity renders run at: which x-sandbox.renderLimits apply */
   fidelity: Fidelity;
+  /** told of every state change, after the job's own bookkeeping (the sandbox's event stream) */
+  onTransition?(job: Job<RenderJobData>, from: string | null, to: string): void;
 }
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -122,7 +124,10 @@ export class RenderJobs {
       workTimeoutMs: o.workTimeoutMs,
       historyLimit: o.historyLimit,
       totalHistoryLimit: o.policy.bounds.finishedJobs,
-      onTransition: (job, _from, to) => this.onTransition(job, to),
+      onTransition: (job, from, to) => {
+        this.onTransition(job, to);
+        o.onTransition?.(job, from, to);
+      },
       onForget: (job) => this.removeFiles(job),
     });
     this.activeStates = o.policy.concurrency.activeStates ?? this.engine.activeStates;
@@ -222,8 +227,9 @@ export class RenderJobs {
 
   /** Jobs across accounts (or one) for the control API, newest first. */
   list(filter: ViewFilter): ViewRecord[] {
-    const jobs = this.engine.list(filter.key, filter.status ? [filter.status] : undefined);
-    return jobs.slice(0, filter.limit ?? jobs.length).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: this.view(j) }));
+    // The control view adds each state's entry on the sandbox clock.
+    const timeline = (j: Job<RenderJobData>) => Object.entries(j.enteredAt).sort((a, b) => a[1] - b[1]).map(([state, at]) => ({ state, at: iso(at) }));
+    return this.engine.select(filter).map((j) => ({ key: j.owner, createdAt: j.createdAt, body: { ...this.view(j), timeline: timeline(j) } }));
   }
 
   reset(key?: string): void {

@@ -5,8 +5,16 @@ import type { Account } from '../../tenancy/accounts.ts';
 import { invalid, notFound, type ControlScope } from '../scope.ts';
 
 export function accountsHandlers(c: ControlScope): Record<string, Handler> {
-  const { existing, accountView, runtimeOfKey } = c;
+  const { existing, accountView, runtimeOf, runtimeOfKey, sandbox } = c;
   return {
+    listAccounts: ({ query }) => {
+      const targets = typeof query.api === 'string' ? [runtimeOf(query.api)] : sandbox.apis();
+      const limit = typeof query.limit === 'number' ? query.limit : 100;
+      const all = targets.flatMap((rt) => rt.accounts.list().map((a) => ({ rt, a })));
+      // Newest first; fixtures (created together) by key.
+      all.sort((x, y) => y.a.createdAt - x.a.createdAt || x.a.key.localeCompare(y.a.key));
+      return { status: 200, body: { total: all.length, data: all.slice(0, limit).map(({ rt, a }) => accountView(rt, a)) } };
+    },
     getAccount: ({ params, query }) => {
       const { rt, account } = existing(params.key!, query.api as string | undefined);
       return { status: 200, body: accountView(rt, account) };
@@ -40,7 +48,9 @@ export function accountsHandlers(c: ControlScope): Record<string, Handler> {
         if (value === 'plan') delete account.limits[name];
         else account.limits[name] = value;
       }
-      return { status: 200, body: accountView(rt, account) };
+      const view = accountView(rt, account);
+      sandbox.events.publish('account', { change: 'updated', account: view });
+      return { status: 200, body: view };
     },
     getAccountLedger: ({ params, query }) => {
       const { rt, account } = existing(params.key!, query.api as string | undefined);

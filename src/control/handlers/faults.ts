@@ -10,7 +10,9 @@ export function faultsHandlers(c: ControlScope): Record<string, Handler> {
     createFault: ({ body }) => {
       try {
         const rule = sandbox.faults.addRule(body as FaultRuleInput, sandbox.apis().map((a) => a.spec.policy));
-        return { status: 201, body: ruleView(rule) };
+        const view = ruleView(rule);
+        sandbox.events.publish('fault', { change: 'added', id: rule.id, rule: view });
+        return { status: 201, body: view };
       } catch (err) {
         if (err instanceof DirectiveError) throw invalid(err.message, err.path);
         throw err;
@@ -27,8 +29,13 @@ export function faultsHandlers(c: ControlScope): Record<string, Handler> {
     },
     deleteFault: ({ params }) => {
       if (!sandbox.faults.rules.remove(params.id!)) throw notFound(`No fault rule ${params.id}.`);
+      sandbox.events.publish('fault', { change: 'deleted', id: params.id });
       return { status: 204 };
     },
-    deleteFaults: () => ({ status: 200, body: { deleted: sandbox.faults.rules.clear((_r) => true) } }),
+    deleteFaults: () => {
+      const deleted = sandbox.faults.rules.clear((_r) => true);
+      sandbox.events.publish('fault', { change: 'cleared', deleted });
+      return { status: 200, body: { deleted } };
+    },
   };
 }

@@ -43,7 +43,9 @@ export function systemHandlers(c: ControlScope): Record<string, Handler> {
       const scope = (body ?? {}) as { api?: string; key?: string };
       if (scope.api !== undefined) runtimeOf(scope.api);
       if (scope.key !== undefined) runtimeOfKey(scope.key, scope.api);
-      return { status: 200, body: sandbox.reset(scope) };
+      const result = sandbox.reset(scope);
+      sandbox.events.publish('reset', result);
+      return { status: 200, body: result };
     },
   };
 }

@@ -1,9 +1,11 @@
 // The request body of an operation that declares one: read under the size cap, parsed as JSON for
-// a JSON operation (or kept as bytes in a declared media type, e.g. multipart), then validated.
+// a JSON operation, as a form for multipart/form-data (fields and files), or kept as bytes in
+// another declared media type; then validated against the operation's schema.
 // Every refusal is the API's own catalogue code with the catalogue's status.
 import { ApiError } from '../../core/errors.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
 import type { Exchange } from '../exchange.ts';
+import { formAsObject, MultipartError, parseMultipart } from '../transport/multipart.ts';
 import { BodyTooLarge, mediaTypeOf, readBody } from '../transport/read-body.ts';
 
 /**
@@ -40,7 +42,11 @@ export function body(maxBodyOverride: number | undefined) {
       raw = await readBody(req, maxBytes);
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) throw err;
-      throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: { Connection: 'close' } });
+      // A body up to a few times the cap is read to its end and discarded, so the client can
+      // finish sending and read the answer; beyond that the connection is closed.
+      const declared = Number(req.headers['content-length']);
+      const linger = Number.isFinite(declared) && declared <= 4 * maxBytes;
+      throw new ApiError(policy.errors.payloadTooLarge, `Request body exceeds the sandbox limit of ${maxBytes} bytes.`, { headers: linger ? {} : { Connection: 'close' } });
     }
     if (validator.expectsJson) {
       ex.body = parseJsonBody(raw, req.headers['content-type'], policy, op.body.required);
@@ -50,6 +56,20 @@ export function body(maxBodyOverride: number | undefined) {
     const type = mediaTypeOf(req.headers['content-type']);
     if (raw.length && !validator.mediaTypes.includes(type)) {
       throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type || '(none)'} is not supported here; send ${validator.mediaTypes.join(' or ')}.`);
+    }
+    if (type === 'multipart/form-data' || (!raw.length && validator.mediaTypes.includes('multipart/form-data'))) {
+      if (!raw.length) {
+        if (op.body.required) throw new ApiError(policy.validation.invalidJson, 'Request body is required: send multipart/form-data.');
+        return;
+      }
+      try {
+        ex.body = parseMultipart(raw, req.headers['content-type']);
+      } catch (err) {
+        if (!(err instanceof MultipartError)) throw err;
+        throw new ApiError(policy.validation.invalidJson, `Request body is not valid multipart/form-data: ${err.message}.`);
+      }
+      validator.form(formAsObject(ex.body as ReturnType<typeof parseMultipart>));
+      return;
     }
     ex.body = raw;
   };

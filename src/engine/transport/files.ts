@@ -2,13 +2,18 @@
 // API's data directory. Kept out of the spec-driven request path (no key: the URLs are unguessable,
 // like a CDN's), but answered in the owning API's error envelope. Only plain file names are
 // served: no directories, no dot-dot, and the resolved path must stay inside the data directory.
-// Every answer carries a request id (the API's header) and CORS; files are not rate limited, so
-// no rate-limit headers.
+// An API that declares `x-sandbox.files.signedUrls` hands out pre-signed links instead: the path
+// plus `expires` (Unix seconds, sandbox clock) and an HMAC `signature` over both; an expired,
+// altered or unsigned link is refused with that API's declared error (403).
+// Every answer carries a request id (the API's header, and the error body's field where the API
+// puts one) and CORS; files are not rate limited, so no rate-limit headers.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve, sep } from 'node:path';
 import { ApiError } from '../../core/errors.ts';
 import { renderError } from '../envelope.ts';
+import { createRequestIds } from '../request-id.ts';
 import { corsHeaders, sendJson } from './respond.ts';
 import { serveFile } from './serve-file.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
@@ -18,6 +23,37 @@ export const FILES_PREFIX = '/files';
 export interface FileRoot {
   policy: ApiPolicy;
   dir: string;
+  /** links to this root must be signed (x-sandbox.files.signedUrls) */
+  signer?: UrlSigner;
+}
+
+export type LinkCheck = { ok: true } | { ok: false; reason: 'expired' | 'invalid'; expiredAt?: number };
+
+/** Signs and checks links to files: `path?expires=…&signature=…`, valid for ttlSeconds. */
+export interface UrlSigner {
+  readonly ttlSeconds: number;
+  /** `path` (as served, e.g. /files/<api>/<name>) with its expiry and signature appended */
+  sign(path: string): string;
+  check(path: string, query: URLSearchParams): LinkCheck;
+}
+
+export function createUrlSigner(secret: Buffer, ttlSeconds: number, now: () => number): UrlSigner {
+  const mac = (path: string, expires: string) => createHmac('sha256', secret).update(`${path}\n${expires}`).digest('hex').slice(0, 32);
+  return {
+    ttlSeconds,
+    sign(path) {
+      const expires = String(Math.floor(now() / 1000) + ttlSeconds);
+      return `${path}?expires=${expires}&signature=${mac(path, expires)}`;
+    },
+    check(path, query) {
+      const expires = query.get('expires') ?? '';
+      const given = Buffer.from(query.get('signature') ?? '', 'utf8');
+      const wanted = Buffer.from(mac(path, expires), 'utf8');
+      if (!/^\d{1,12}$/.test(expires) || given.length !== wanted.length || !timingSafeEqual(given, wanted)) return { ok: false, reason: 'invalid' };
+      const at = Number(expires) * 1000;
+      return now() >= at ? { ok: false, reason: 'expired', expiredAt: at } : { ok: true };
+    },
+  };
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)*$/;
@@ -26,7 +62,7 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)*$/;
  * A handler for `/files/<api>/<name>`; returns false when the path is not under /files (the
  * caller passes the request on).
  */
-export function createFilesHandler(roots: Map<string, FileRoot>, requestId: () => string = () => '') {
+export function createFilesHandler(roots: Map<string, FileRoot>, requestId: () => string = createRequestIds()) {
   return function handleFiles(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     if (url.pathname !== FILES_PREFIX && !url.pathname.startsWith(`${FILES_PREFIX}/`)) return false;
@@ -52,6 +88,16 @@ export function createFilesHandler(roots: Map<string, FileRoot>, requestId: () =
     const notFound = () => fail(root.policy.errors.routeNotFound, `No file at ${url.pathname}.`);
     if (!roots.has(apiId) || !SAFE_NAME.test(name)) {
       notFound();
+      return true;
+    }
+    const link = root.signer?.check(url.pathname, url.searchParams);
+    if (link && !link.ok) {
+      const code = root.policy.files?.signedUrls?.error ?? root.policy.errors.routeNotFound;
+      const message =
+        link.reason === 'expired'
+          ? `This link expired at ${new Date(link.expiredAt!).toISOString()}; fetch the resource again from the API for a fresh one.`
+          : 'This link is not valid: its signature does not match (links are pre-signed and must be used unchanged).';
+      fail(code, message, {}, 403);
       return true;
     }
     const base = resolve(root.dir);

@@ -26,6 +26,8 @@ export interface OperationValidator {
   parameters(parts: RawRequestParts): void;
   /** Validates a parsed JSON body; throws the API's validation error. */
   body(value: unknown): void;
+  /** Validates a multipart/form-data body (fields as strings, files as binary strings) against its schema. */
+  form(value: Record<string, string>): void;
   /** JSON body expected (false for multipart or bodiless operations) */
   expectsJson: boolean;
   /** the media types the operation accepts */
@@ -181,6 +183,8 @@ export class Validators {
     const jsonType = mediaTypes.find(isJsonMediaType);
     const jsonSchema = jsonType ? op.body!.content[jsonType]!.schema : undefined;
     const checkBody = jsonSchema ? bodyAjv.compile(absolutize(jsonSchema, baseId) as object) : undefined;
+    const formSchema = op.body?.content['multipart/form-data']?.schema;
+    const checkForm = formSchema ? bodyAjv.compile(absolutize(formSchema, baseId) as object) : undefined;
     const style = styleFor(spec, op);
     const tagValues = this.tagValues;
 
@@ -196,6 +200,9 @@ export class Validators {
       body(value) {
         if (!checkBody) return;
         if (!checkBody(value)) throw validationError(toProblems(checkBody.errors ?? [], value, tagValues), 'body', style);
+      },
+      form(value) {
+        if (checkForm && !checkForm(value)) throw validationError(toProblems(checkForm.errors ?? [], value, tagValues), 'body', style);
       },
     };
   }
