@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../core/errors.ts';
 import type { ResourceBound } from '../../openapi/policy.ts';
+import { ResourceMeter } from '../../tenancy/resource-meter.ts';
 import type { Handler } from '../../engine/handler.ts';
 import { placeholderNames } from './placeholders.ts';
 
@@ -33,58 +34,25 @@ const sizeOf = (input: TemplateInput) => Buffer.byteLength(JSON.stringify(input.
 export class TemplateStore {
   private templates = new Map<string, TemplateRecord>();
   private seq = 0;
-  private readonly sizes = new Map<string, number>();
-  private readonly perOwner = new Map<string, { count: number; bytes: number }>();
-  private totalBytes = 0;
+  private readonly meter: ResourceMeter;
 
   constructor(
     private readonly now: () => number,
-    private readonly bound?: ResourceBound,
-  ) {}
-
-  /** Throw the spec's error if adding `bytes` (and `count` templates) for `owner` passes a bound. */
-  private admit(owner: string, count: number, bytes: number): void {
-    const b = this.bound;
-    if (!b) return;
-    const mine = this.perOwner.get(owner) ?? { count: 0, bytes: 0 };
-    const refuse = (why: string) => new ApiError(b.code, `${why}; delete templates first.`);
-    if (b.perAccount !== undefined && mine.count + count > b.perAccount) throw refuse(`This account holds ${mine.count} templates, the most the sandbox keeps per account (${b.perAccount})`);
-    if (b.bytesPerAccount !== undefined && mine.bytes + bytes > b.bytesPerAccount) throw refuse(`This account's templates would take ${mine.bytes + bytes} bytes, more than the ${b.bytesPerAccount} bytes the sandbox keeps per account`);
-    if (b.total !== undefined && this.templates.size + count > b.total) throw refuse(`The sandbox holds ${this.templates.size} templates, the most it keeps in all (${b.total})`);
-    if (b.totalBytes !== undefined && this.totalBytes + bytes > b.totalBytes) throw refuse(`The sandbox's templates would take more than the ${b.totalBytes} bytes it keeps in all`);
-  }
-
-  private account(owner: string, id: string, bytes: number): void {
-    const mine = this.perOwner.get(owner) ?? { count: 0, bytes: 0 };
-    const before = this.sizes.get(id);
-    if (before === undefined) mine.count++;
-    mine.bytes += bytes - (before ?? 0);
-    this.totalBytes += bytes - (before ?? 0);
-    this.sizes.set(id, bytes);
-    this.perOwner.set(owner, mine);
-  }
-
-  private unaccount(t: TemplateRecord): void {
-    const bytes = this.sizes.get(t.id) ?? 0;
-    this.sizes.delete(t.id);
-    this.totalBytes -= bytes;
-    const mine = this.perOwner.get(t.owner);
-    if (!mine) return;
-    mine.count--;
-    mine.bytes -= bytes;
-    if (mine.count <= 0) this.perOwner.delete(t.owner);
+    bound?: ResourceBound,
+  ) {
+    this.meter = new ResourceMeter(bound, 'templates');
   }
 
   create(owner: string, input: TemplateInput): TemplateRecord {
     const bytes = sizeOf(input);
-    this.admit(owner, 1, bytes);
+    this.meter.admit(owner, 1, bytes);
     let id: string;
     do id = `tpl_${randomBytes(6).toString('hex')}`;
     while (this.templates.has(id));
     const now = this.now();
     const t: TemplateRecord = { id, owner, seq: ++this.seq, name: input.name, script: input.script, isPublic: input.is_public ?? false, createdAt: now, updatedAt: now };
     this.templates.set(id, t);
-    this.account(owner, id, bytes);
+    this.meter.set(owner, id, bytes);
     return t;
   }
 
@@ -103,29 +71,20 @@ export class TemplateStore {
 
   replace(t: TemplateRecord, input: TemplateInput): TemplateRecord {
     const bytes = sizeOf(input);
-    this.admit(t.owner, 0, bytes - (this.sizes.get(t.id) ?? 0));
+    this.meter.admit(t.owner, 0, bytes - this.meter.sizeOf(t.id));
     Object.assign(t, { name: input.name, script: input.script, isPublic: input.is_public ?? false, updatedAt: this.now() });
-    this.account(t.owner, t.id, bytes);
+    this.meter.set(t.owner, t.id, bytes);
     return t;
   }
 
   delete(t: TemplateRecord): void {
-    if (this.templates.delete(t.id)) this.unaccount(t);
+    if (this.templates.delete(t.id)) this.meter.delete(t.id);
   }
 
   reset(owner?: string): void {
-    if (owner === undefined) {
-      this.templates.clear();
-      this.sizes.clear();
-      this.perOwner.clear();
-      this.totalBytes = 0;
-      return;
-    }
-    for (const [id, t] of this.templates) {
-      if (t.owner !== owner) continue;
-      this.templates.delete(id);
-      this.unaccount(t);
-    }
+    this.meter.reset(owner);
+    if (owner === undefined) return this.templates.clear();
+    for (const [id, t] of this.templates) if (t.owner === owner) this.templates.delete(id);
   }
 }
 

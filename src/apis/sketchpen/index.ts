@@ -46,9 +46,11 @@ export const sketchpen: ApiModule = {
       narrator,
       ffmpegTimeoutMs: settings.workTimeoutMs,
       fetch: { allowHosts: outbound.allowHosts },
+      // FFmpeg's memory bounded as for PhantomFlow's renders (decision 003).
+      memoryLimitBytes: media.ffmpegMemoryBytes ?? (media.fidelity === 'full' ? 4 : 2) * 2 ** 30,
     });
-    const assets = new AssetStore(files.dir, () => clock.now());
-    const callbacks = new CallbackStore(() => clock.now());
+    const assets = new AssetStore(files.dir, () => clock.now(), policy.bounds.resources.assets);
+    const callbacks = new CallbackStore(() => clock.now(), policy.bounds.resources.callbacks);
     const dispatcher = new WebhookDispatcher({
       api: policy.id,
       clock,
