@@ -1,6 +1,7 @@
 // A raw-socket fuzz, bounded and seeded, on 127.0.0.1: methods any client may send (HEAD, OPTIONS,
 // CONNECT, made-up ones), control characters in paths, headers and movie-script text, oversized
-// scripts, headers and bodies, wrong Content-Types — against every operation of every API. No
+// scripts, headers and bodies, wrong Content-Types, Sketchpen's texts with control characters and
+// callbacks to refused addresses — against every operation of every API. No
 // answer is a 5xx; every answer has one status line, one X-Request-ID, at most one Content-Type,
 // no body on HEAD, and an error envelope in JSON whenever it has a body.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -38,9 +39,22 @@ it('no raw request gets a 5xx, and every answer is well-formed', async () => {
     () => ({ scenes: [{ duration: 1, elements: [{ type: 'image', src: `fixtures/media/x${pick(CONTROL_CHARS)}.png` }] }] }),
     () => ({ width: 4096, height: 4096, scenes: Array.from({ length: 100 }, () => ({ duration: 300, elements: Array.from({ length: 50 }, () => ({ type: 'image', src: 'fixtures/media/testpattern.png' })) })) }),
   ];
+  // Sketchpen's bodies: what it takes as text (prompt, scene texts, feedback, asset names) with
+  // control characters or past its lengths, and callback URLs the outbound policy refuses.
+  const sketchpenBodies = [
+    () => ({ prompt: `Volcanoes${pick(CONTROL_CHARS)}erupt`, audio_mode: 'none' }),
+    () => ({ prompt: 'p'.repeat(2001) }),
+    () => ({ prompt: 'ok', fps: pick([0, 61, 1e308, -1]), aspect_ratio: pick(['16:9', '4:3', '\u0000']) }),
+    () => ({ speech: `a${pick(CONTROL_CHARS)}b`, visual_description: 'x'.repeat(pick([1, 2001])) }),
+    () => ({ feedback: `fewer${pick(CONTROL_CHARS)}scenes` }),
+    () => ({ type: pick(['object', 'character']), name: `Cup${pick(CONTROL_CHARS)}`, description: 'd'.repeat(pick([10, 1001])), voice_id: pick(['emma', 'nobody']) }),
+    () => ({ url: pick(['https://169.254.169.254/latest/meta-data/', 'https://[::a9fe:a9fe]/h', 'https://10.0.0.1/h', `https://x${pick(CONTROL_CHARS)}.example/h`]), event: pick(['video.completed', 'video.failed']) }),
+    () => ({ asset_ids: Array.from({ length: 200 }, (_, i) => `a${i}`), prompt: 'x' }),
+  ];
+  let sketchpenSent = 0;
   const failures: string[] = [];
   const statuses = new Map<number, number>();
-  const N = 360;
+  const N = 420;
   for (let i = 0; i < N; i++) {
     const { api, op } = pick(ops);
     const policy = api.spec.policy;
@@ -68,14 +82,19 @@ it('no raw request gets a 5xx, and every answer is well-formed', async () => {
     if (!raw && (op.body || rand() < 0.2) && method !== 'HEAD' && method !== 'GET') {
       const b = rand();
       // The control API gets garbage only: a valid fault rule would inject 5xx on purpose.
-      if (api.keyed && b < 0.55) body = JSON.stringify(pick(scripts)());
+      if (api.keyed && b < 0.55) {
+        body = JSON.stringify(pick(policy.id === 'sketchpen' ? sketchpenBodies : scripts)());
+        if (policy.id === 'sketchpen') sketchpenSent++;
+      }
       else if (b < 0.65) body = Buffer.alloc(Math.floor(policy.maxBodyBytes * (1 + rand())), 0x20); // oversized
       else if (b < 0.8) body = `{"a":"${pick(CONTROL_CHARS)}"`;
       else body = pick(['', '\u0000', '[', 'null', '{}', '"x"']);
       headers['Content-Type'] = pick(['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/json; charset=latin1', '']);
       if (!headers['Content-Type']) delete headers['Content-Type'];
     }
-    const r = await rawExchange(sb.url, raw ?? requestText(method, path, headers, body), { idleMs: 20_000 });
+    // An event stream never ends by itself (heartbeats): its head is enough.
+    const streams = JSON.stringify(api.spec.doc.paths[op.path]?.[op.method]?.responses ?? {}).includes('text/event-stream');
+    const r = await rawExchange(sb.url, raw ?? requestText(method, path, headers, body), { idleMs: 20_000, ...(streams ? { timeoutMs: 1500 } : {}) });
     const what = `${sent} ${path.slice(0, 80)} ${String(body ?? raw ?? '').slice(0, 80).replace(/[^\x20-\x7e]/g, '?')} → ${r.statusLine ?? 'nothing'}`;
     if (r.status === undefined) {
       failures.push(`${what}: no answer`);
@@ -96,6 +115,7 @@ it('no raw request gets a 5xx, and every answer is well-formed', async () => {
   }
   expect(failures).toEqual([]);
   // The fuzz reached the parser (400/431), refusals of every kind, and successes.
-  for (const s of [400, 405, 431]) expect(statuses.get(s) ?? 0, `status ${s} seen`).toBeGreaterThan(0);
+  expect(sketchpenSent, 'Sketchpen bodies sent').toBeGreaterThan(10);
+  for (const s of [400, 405, 422, 431]) expect(statuses.get(s) ?? 0, `status ${s} seen`).toBeGreaterThan(0);
   expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
 }, 240_000);
