@@ -16,11 +16,12 @@ function keyFor(pattern: RegExp, name: string): string {
 }
 
 describe('HEAD on every GET operation', () => {
-  it('answers what GET answers, with the same headers and no body', async () => {
+  // Every operation has a handler now; `Prefer: code=200` sends it through the spec's mocker.
+  it.each([['handled', {}], ['mocked (Prefer)', { Prefer: 'code=200' }]] as const)('%s: answers what GET answers, with the same headers and no body', async (_how, extra) => {
     const checked: string[] = [];
     for (const api of sb.sandbox.apis) {
       const { policy } = api.spec;
-      const headers = { [policy.auth.header]: keyFor(policy.auth.testKeyPattern, 'head0001') };
+      const headers = { [policy.auth.header]: keyFor(policy.auth.testKeyPattern, 'head0001'), ...extra };
       for (const op of api.spec.operations.filter((o) => o.method === 'get')) {
         const path = op.servedPath.replace(/\{[^}]+\}/g, 'abc123');
         const get = await rawExchange(sb.url, requestText('GET', path, headers));
@@ -34,9 +35,10 @@ describe('HEAD on every GET operation', () => {
         checked.push(op.operationId);
       }
     }
-    // Both handled (PhantomFlow) and spec-mocked (Sketchpen) operations were covered.
+    // Both APIs' operations were covered.
     expect(checked).toContain('getJob');
     expect(checked).toContain('listThemes');
+    expect(checked).toContain('getVideo');
   }, 120_000);
 });
 
@@ -46,8 +48,10 @@ describe('Content-Type appears once', () => {
     const sk = { 'X-Api-Key': 'sk_test_enterprise_ctype001' };
     const cases: [string, Buffer][] = [
       ['handled 200', requestText('GET', '/api/account', pf)],
-      ['mocked 200', requestText('GET', '/api/v1/themes', sk)],
-      ['mocked 201', requestText('POST', '/api/v1/videos', { ...sk, 'Content-Type': 'application/json' }, '{"prompt":"How volcanoes work"}')],
+      ['handled Sketchpen 200', requestText('GET', '/api/v1/themes', sk)],
+      ['handled 201', requestText('POST', '/api/v1/videos', { ...sk, 'Content-Type': 'application/json' }, '{"prompt":"How volcanoes work","audio_mode":"none"}')],
+      ['mocked 200', requestText('GET', '/api/v1/themes', { ...sk, Prefer: 'code=200' })],
+      ['mocked 201', requestText('POST', '/api/v1/videos', { ...sk, 'Content-Type': 'application/json', Prefer: 'code=201' }, '{"prompt":"How volcanoes work"}')],
       ['error 404', requestText('GET', '/api/nope', pf)],
       ['error 401', requestText('GET', '/api/v1/themes', {})],
     ];
