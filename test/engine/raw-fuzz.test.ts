@@ -29,7 +29,7 @@ it('no raw request gets a 5xx, and every answer is well-formed', async () => {
   const rand = prng(1302);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ops = [...sb.sandbox.apis, sb.sandbox.control!].flatMap((api) => api.spec.operations.map((op) => ({ api, op })));
-  const scripts = [
+  const scripts: (() => unknown)[] = [
     () => ({ scenes: [{ duration: 1, elements: [{ type: 'text', text: `a${pick(CONTROL_CHARS)}b` }] }] }),
     () => ({ scenes: Array.from({ length: 101 }, () => ({ duration: 1 })) }),
     () => ({ scenes: [{ duration: 1, elements: Array.from({ length: 51 }, () => ({ type: 'text', text: 'x' })) }] }),
@@ -41,7 +41,7 @@ it('no raw request gets a 5xx, and every answer is well-formed', async () => {
   ];
   // Sketchpen's bodies: what it takes as text (prompt, scene texts, feedback, asset names) with
   // control characters or past its lengths, and callback URLs the outbound policy refuses.
-  const sketchpenBodies = [
+  const sketchpenBodies: (() => unknown)[] = [
     () => ({ prompt: `Volcanoes${pick(CONTROL_CHARS)}erupt`, audio_mode: 'none' }),
     () => ({ prompt: 'p'.repeat(2001) }),
     () => ({ prompt: 'ok', fps: pick([0, 61, 1e308, -1]), aspect_ratio: pick(['16:9', '4:3', '\u0000']) }),
