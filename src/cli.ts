@@ -69,7 +69,8 @@ async function serve(argv: string[]): Promise<void> {
     clock: { mode: (values.clock as ClockMode) ?? 'real', scale: values['clock-scale'] ? Number(values['clock-scale']) : undefined },
     seed,
     adminToken,
-    media: { fidelity: fidelityOf(values.fidelity), allowHosts: values['allow-host'] },
+    media: { fidelity: fidelityOf(values.fidelity) },
+    outbound: { allowHosts: values['allow-host'] },
     timing: values.timing,
   });
   const { url } = await sandbox.listen(port, host);
@@ -80,7 +81,9 @@ async function serve(argv: string[]): Promise<void> {
     lines.push(`  ${policy.id.padEnd(12)} ${doc.info?.title ?? ''} ${doc.info?.version ?? ''} — ${api.spec.operations.length} operations under ${policy.routePrefix}`);
   }
   if (sandbox.control) {
-    lines.push(`  control API  ${url}${sandbox.control.prefix} (${isLoopbackHost(host) ? 'loopback: no token needed' : 'admin token required'}; seed ${seed ?? 42})`);
+    // The guard's rule: a configured token is required everywhere, loopback included (and off
+    // loopback one is always configured: see above).
+    lines.push(`  control API  ${url}${sandbox.control.prefix} (${adminToken ? 'admin token required' : 'loopback: no token needed'}; seed ${seed ?? 42})`);
     lines.push(`  inspector    ${url}${sandbox.control.prefix}/ui/  (watch and steer the sandbox in a browser)`);
   }
   const first = vendors[0]!;

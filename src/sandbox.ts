@@ -4,11 +4,12 @@
 import type { Express } from 'express';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { apiModules } from './apis/index.ts';
+import { createDataDir, removeStaleDataDirs } from './compose/data-dir.ts';
 import { createReset } from './compose/reset.ts';
 import { apiRuntime, controlRuntime } from './compose/runtimes.ts';
 import { CONTROL_SPEC, defaultSpecFiles, loadApiSpecs, loadFixtures } from './compose/specs.ts';
@@ -25,6 +26,8 @@ import { DEFAULT_SEED } from './core/random.ts';
 import { Semaphore } from './core/semaphore.ts';
 import type { ApiInstance, ApiModule, JobSettings, MediaSettings } from './engine/module.ts';
 import { createRequestPath } from './engine/request-path.ts';
+import { createRequestIds } from './engine/request-id.ts';
+import { answerClientErrors } from './engine/transport/client-errors.ts';
 import { Router } from './engine/router.ts';
 import type { ApiRuntime, ResponseRecord } from './engine/runtime.ts';
 import { PrismWorker } from './engine/prism-worker.ts';
@@ -60,11 +63,16 @@ export interface SandboxOptions {
   events?: Omit<EventBusOptions, 'now'>;
   /** heavy work (renders) running at once across every API; default one per CPU core */
   workConcurrency?: number;
+  /**
+   * slots one key may hold at once; default all but one (one per core left for the other keys),
+   * so another key's job starts at once however many one key has queued (decision 016)
+   */
+  workPerKey?: number;
   /** job lifecycle and webhook tuning passed to every API module */
   jobs?: JobSettings;
   /** the timing profile of lifecycles that declare them (x-sandbox.timing, e.g. fast or realistic); overrides jobs.timing */
   timing?: string;
-  /** how produced media is made (fidelity, allowed source hosts) */
+  /** how produced media is made (fidelity) */
   media?: MediaSettings;
   /**
    * once listening, load Prism (in a worker thread) and answer every operation's documented
@@ -79,6 +87,11 @@ export interface SandboxOptions {
    * startSandbox() turns it off (each validator compiles on first use).
    */
   warmValidators?: boolean;
+  /**
+   * hosts besides loopback the sandbox may fetch media from and post webhooks to: names, IP
+   * literals, `*.example.com`, `*` (any public host); link-local and metadata never (decision 008)
+   */
+  outbound?: { allowHosts?: string[] };
   /** check every response against the spec (on in the test suite; SANDBOX_VALIDATE_RESPONSES=1) */
   validateResponses?: boolean;
   /** API modules by spec id, over the built-in ones (embedding, tests) */
@@ -116,10 +129,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const fixtures = loadFixtures(options.accountsFile);
   const seed = options.seed ?? DEFAULT_SEED;
   const faults = new FaultEngine({ seed, now: () => clock.now() });
-  // Renders go to a fresh temporary directory unless told otherwise; it is removed on close().
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'video-api-sandbox-'));
+  // Renders go to a fresh temporary directory unless told otherwise; it is removed on close(),
+  // and the ones of sandboxes that were killed are removed when the next one starts.
+  removeStaleDataDirs();
+  const dataDir = options.dataDir ?? createDataDir();
   const specs = loadApiSpecs(options.specs, options.only);
-  const work = new Semaphore(Math.max(1, options.workConcurrency ?? availableParallelism()));
+  const slots = Math.max(1, options.workConcurrency ?? availableParallelism());
+  const work = new Semaphore(slots, { maxPerTenant: Math.min(slots, options.workPerKey ?? Math.max(1, slots - 1)) });
   const prism = new PrismWorker();
   const events = new EventBus({ ...options.events, now: () => new Date(clock.now()).toISOString() });
   const modules = { ...apiModules, ...options.modules };
@@ -141,6 +157,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       settings,
       media: options.media ?? {},
       ledgerEntries: options.ledgerEntries,
+      outbound: { allowHosts: options.outbound?.allowHosts ?? options.media?.allowHosts },
     });
     instances.push(built.instance);
     return built.runtime;
@@ -182,7 +199,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   const served = control ? [...apis, control] : apis;
   const router = new Router(served.map((api) => ({ api, operations: api.spec.operations })));
+  const requestIds = createRequestIds();
   const handle = createRequestPath({
+    requestIds,
     router,
     maxBodyBytes: options.maxBodyBytes,
     faults,
@@ -201,7 +220,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   // Produced files (renders) are served beside the APIs, outside the spec-driven request path.
   const fileRoots = new Map<string, FileRoot>(apis.map((a) => [a.spec.policy.id, { policy: a.spec.policy, dir: join(dataDir, a.spec.policy.id), signer: a.fileSigner }]));
-  const handleFiles = createFilesHandler(fileRoots);
+  const handleFiles = createFilesHandler(fileRoots, requestIds);
   // The inspector's page beside the control API (its data comes from the control API).
   const handleUi = control ? createUiHandler(control.prefix) : undefined;
   const serve = (req: IncomingMessage, res: ServerResponse) => {
@@ -258,6 +277,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return new Promise((resolvePromise, reject) => {
         // Its own request/response classes let the request log see bodies at no per-request cost.
         const s = createServer({ IncomingMessage: CapturingRequest, ServerResponse: CapturingResponse }, serve);
+        answerClientErrors(s, { router, requestId: requestIds });
         s.listen(port, host);
         s.once('error', reject);
         s.once('listening', () => {

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxClock } from '../core/clock.ts';
 import type { EventPublisher } from '../core/events.ts';
+import type { OutboundOptions } from '../core/outbound.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { ApiModule, JobSettings, MediaSettings } from '../engine/module.ts';
@@ -39,19 +40,29 @@ export interface RuntimeServices {
   media: MediaSettings;
   /** credit-ledger entries kept per account (CreditLedger's default when unset) */
   ledgerEntries?: number;
+  outbound: OutboundOptions;
 }
 
 function exposedHeaders(policy: ApiPolicy): Record<string, string> {
+  if (!policy.browsers.cors) return {};
   const rl = policy.rateLimit.headers;
   return corsHeaders([rl.limit, rl.remaining, rl.reset, rl.retryAfter, policy.errors.requestId.header, 'Allow']);
 }
 
 /** The parts every runtime has: routing prefix, tenancy, validators, mocker. */
 function base(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, fixtures: AccountFixture[], ledgerEntries?: number) {
-  const accounts = new AccountStore(spec.policy, fixtures, () => clock.now());
+  const stores: Resettable[] = [];
+  // Beyond the spec's bound the least recently used account goes, and with it its state in every
+  // store of this API (ledger, limiter, the module's jobs, templates, deliveries).
+  const accounts = new AccountStore(spec.policy, fixtures, () => clock.now(), {
+    max: spec.policy.bounds.accounts,
+    onEvict: (key) => stores.forEach((s) => s !== accounts && s.reset(key)),
+    busy: (key) => stores.some((s) => s.busy?.(key) ?? false),
+  });
   const ledger = new CreditLedger(() => clock.now(), { maxEntries: ledgerEntries });
   const limiter = new FixedWindowLimiter(spec.policy.rateLimit.windowSeconds, () => clock.now());
   const tokens = new SessionTokens(() => clock.now());
+  stores.push(accounts, ledger, limiter, tokens);
   return {
     prefix: spec.policy.routePrefix,
     spec,
@@ -62,7 +73,7 @@ function base(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, fixtures: 
     validators: new Validators(spec),
     mocker: new SpecMocker(spec, prism, SPEC_CACHE),
     cors: exposedHeaders(spec.policy),
-    stores: [accounts, ledger, limiter, tokens] as Resettable[],
+    stores,
   };
 }
 
@@ -93,6 +104,7 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
       seed: services.seed,
       settings: services.settings,
       media: services.media,
+      outbound: services.outbound,
     }) ?? { handlers: {} };
   const unknownHandlers = Object.keys(instance.handlers).filter((id) => !spec.operations.some((o) => o.operationId === id));
   if (unknownHandlers.length) throw new Error(`${spec.policy.id}: handlers for operations the spec lacks: ${unknownHandlers.join(', ')}`);
@@ -103,9 +115,10 @@ export function apiRuntime(spec: ApiSpec, module: ApiModule | undefined, fixture
 }
 
 /**
- * The control API's runtime: its own handlers and guard; never keyed, faulted or logged, and no
- * CORS grant — it stays same-origin (the inspector page is served beside it).
+ * The control API's runtime: its own handlers and guard; never keyed, faulted or logged. Its spec
+ * grants no CORS (x-sandbox.browsers.cors: false) — it stays same-origin (the inspector page is
+ * served beside it).
  */
 export function controlRuntime(spec: ApiSpec, clock: SandboxClock, prism: PrismWorker, control: Pick<ApiRuntime, 'handlers' | 'guard'>): ApiRuntime {
-  return { ...base(spec, clock, prism, []), cors: {}, handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
+  return { ...base(spec, clock, prism, []), handlers: control.handlers, guard: control.guard, views: {}, keyed: false, faultable: false, logged: false };
 }

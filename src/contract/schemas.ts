@@ -3,6 +3,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { withoutMappings } from '../openapi/discriminators.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 
@@ -29,13 +30,15 @@ export class SchemaBook {
     this.baseId = `urn:contract:${id}`;
     this.ajv = new Ajv2020({ strict: false, allErrors: true, discriminator: true, validateSchema: false, coerceTypes: false, useDefaults: false });
     addFormats(this.ajv);
-    this.ajv.addSchema(doc as any, this.baseId);
+    // Ajv validates a discriminator by its branches' tags and refuses a `mapping` (which is for
+    // typed-client generators): compile copies without mappings.
+    this.ajv.addSchema(withoutMappings(doc) as any, this.baseId);
   }
 
   private compiled(schema: object): ValidateFunction {
     let v = this.cache.get(schema);
     if (!v) {
-      v = this.ajv.compile(absolutize(schema, this.baseId) as object);
+      v = this.ajv.compile(withoutMappings(absolutize(schema, this.baseId)) as object);
       this.cache.set(schema, v);
     }
     return v;

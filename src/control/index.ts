@@ -28,15 +28,6 @@ function tokenOf(headers: Record<string, string | string[] | undefined>): string
   return m?.[1];
 }
 
-/** The Origin a browser sent names the host the request was addressed to. */
-function sameOrigin(origin: string, host: string | undefined): boolean {
-  try {
-    return host !== undefined && new URL(origin).host === new URL(`http://${host}`).host;
-  } catch {
-    return false;
-  }
-}
-
 function hostnameOf(host: string): string {
   try {
     return new URL(`http://${host}`).hostname;
@@ -58,15 +49,13 @@ export function createControlApi(spec: ApiSpec, sandbox: SandboxContext): Contro
     handlers: { ...systemHandlers(scope), ...accountsHandlers(scope), ...faultsHandlers(scope), ...clockHandlers(scope), ...observeHandlers(scope), ...tokensHandlers(scope) },
     // No token configured: open (the sandbox then only listens on loopback). A token configured:
     // required on every request, compared in constant time (decision 020).
+    // What a cross-site page could make a browser send is refused before this, by the request
+    // path's cross-site stage (x-sandbox.browsers in the spec, decision 023).
     guard({ headers }) {
       const { exposed, token, host } = sandbox.access();
       if (!exposed && !token) {
-        // Open (loopback, no token): refuse what a web page elsewhere could make a browser send.
-        // With a token there is nothing to forge: a page cannot add the header (no CORS here).
-        const origin = headers.origin;
-        if (typeof origin === 'string' && !sameOrigin(origin, headers.host as string | undefined)) {
-          return new ApiError('FORBIDDEN', `Cross-origin requests to the control API are refused (Origin ${origin}): use it from the inspector (/__sandbox/ui/), curl or a test client.`);
-        }
+        // Open (loopback, no token): a page on a rebound DNS name is same-origin to the browser,
+        // so the Host it was addressed to must be a loopback name.
         const addressed = headers.host as string | undefined;
         if (host !== undefined && isLoopbackHost(host) && addressed !== undefined && !isLoopbackHost(hostnameOf(addressed))) {
           return new ApiError('FORBIDDEN', `Host ${addressed} is not a loopback name: without an admin token the control API answers requests addressed to 127.0.0.1, ::1 or localhost only.`);

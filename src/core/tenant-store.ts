@@ -5,6 +5,8 @@
 /** Anything holding per-tenant state: reset(tenant) forgets that tenant's, reset() everything. */
 export interface Resettable {
   reset(tenant?: string): void;
+  /** the tenant has work in progress and must not be forgotten to make room (optional) */
+  busy?(tenant: string): boolean;
 }
 
 export class TenantStore<V> implements Resettable {
@@ -25,6 +27,14 @@ export class TenantStore<V> implements Resettable {
   }
 
   set(tenant: string, value: V): void {
+    this.byTenant.set(tenant, value);
+  }
+
+  /** Mark a tenant as just used: iteration runs from the least recently touched (LRU order). */
+  touch(tenant: string): void {
+    const value = this.byTenant.get(tenant);
+    if (value === undefined) return;
+    this.byTenant.delete(tenant);
     this.byTenant.set(tenant, value);
   }
 

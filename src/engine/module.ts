@@ -3,6 +3,7 @@
 // without a handler are answered from the spec (examples/schemas) by the engine.
 import type { SandboxClock } from '../core/clock.ts';
 import type { EventPublisher } from '../core/events.ts';
+import type { OutboundOptions } from '../core/outbound.ts';
 import type { Semaphore } from '../core/semaphore.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { FaultHooks } from '../faults/hooks.ts';
@@ -38,6 +39,8 @@ export interface ModuleEnv {
   settings: JobSettings;
   /** how produced media is made (SandboxOptions.media) */
   media: MediaSettings;
+  /** the outbound policy every URL the module fetches or posts to passes (sources, webhooks) */
+  outbound: OutboundOptions;
 }
 
 /** Knobs for stateful modules; everything optional, defaults chosen by each module. */
@@ -59,8 +62,12 @@ export interface JobSettings {
 export interface MediaSettings {
   /** 'light' (long side ≤ 640 px, fast preset; default) or 'full' (the requested size) */
   fidelity?: 'light' | 'full';
-  /** when set, remote media sources must be on these hosts (loopback is always allowed) */
+  /** @deprecated use SandboxOptions.outbound.allowHosts (read when that is not given) */
   allowHosts?: string[];
+  /** threads one FFmpeg process may use for its graph and encoder; default 2 */
+  ffmpegThreads?: number;
+  /** address-space cap of one FFmpeg process in bytes (Linux, via prlimit); default 2 GiB light, 4 GiB full */
+  ffmpegMemoryBytes?: number;
 }
 
 /** One job or delivery as the control API lists it across APIs. */

@@ -1,6 +1,6 @@
 // The request path: one pass, one direction, as a list of small stages (one file each in stages/):
 //
-//   preflight → identify → rate limit → faults → Prefer → reject (404/405/auth) → parameters
+//   preflight → cross-site → identify → rate limit → faults → Prefer → reject (404/405/auth) → parameters
 //   → body → answer (handler or spec mock)
 //
 // Each stage adds to the exchange, sets its answer, or throws an ApiError; the first answer ends
@@ -8,18 +8,20 @@
 // envelope with the headers gathered so far, a broken connection, or a damaged body when a fault
 // asked for one. When the response is done (or the connection is gone) one ResponseRecord is
 // emitted. Nothing here names an API.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ApiError, PlainApiError } from '../core/errors.ts';
 import { FAULT_HEADER } from '../faults/directives.ts';
 import { renderError } from './envelope.ts';
+import { createRequestIds } from './request-id.ts';
+import { ClientAborts, clientGone } from './transport/client-aborts.ts';
 import type { Answer, Exchange, Stage } from './exchange.ts';
 import { MockUnavailable } from './mock.ts';
 import type { Router } from './router.ts';
 import type { ApiRuntime, ResponseRecord } from './runtime.ts';
 import { answer } from './stages/answer.ts';
 import { body } from './stages/body.ts';
+import { crossSite } from './stages/cross-site.ts';
 import { faults, type RequestFaultPlanner } from './stages/faults.ts';
 import { identify } from './stages/identify.ts';
 import { parameters } from './stages/parameters.ts';
@@ -42,6 +44,10 @@ export interface RequestPathOptions {
   now?: () => number;
   /** check every response against the spec; a mismatch becomes a 500 naming it (tests) */
   validateResponses?: boolean;
+  /** where request ids come from (shared with the transport's own answers) */
+  requestIds?: () => string;
+  /** counts the requests whose clients went away before they were read */
+  aborts?: ClientAborts;
   /** start recording a logged runtime's exchange (the request log's detail); read when it is done */
   capture?: (req: IncomingMessage, res: ServerResponse) => () => unknown;
 }
@@ -69,9 +75,10 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return s ? s : undefined;
 }
 
-export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false, capture }: RequestPathOptions) {
+export function createRequestPath({ router, maxBodyBytes, faults: planner, onResponse, now = Date.now, validateResponses = false, requestIds = createRequestIds(), aborts = new ClientAborts(), capture }: RequestPathOptions) {
   const stages: Stage[] = [
     preflight(router),
+    crossSite,
     identify,
     rateLimit,
     ...(planner ? [faults(planner)] : []),
@@ -81,9 +88,6 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
     body(maxBodyBytes),
     answer,
   ];
-  // Request ids: a random prefix per request path and a counter — unique, and cheaper than a UUID each.
-  const idPrefix = `req_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  let idCounter = 0;
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -93,7 +97,7 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
     const api = route.api;
     const policy = api.spec.policy;
     const given = req.headers[policy.errors.requestId.headerLower];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : `${idPrefix}${(++idCounter).toString(36).padStart(8, '0')}`;
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : requestIds();
     const ex: Exchange = {
       req,
       res,
@@ -142,6 +146,11 @@ export function createRequestPath({ router, maxBodyBytes, faults: planner, onRes
       }
     } catch (err) {
       if (res.destroyed) return;
+      // A client that went away mid-request is not the sandbox's error: counted, not logged.
+      if (!(err instanceof ApiError || err instanceof PlainApiError) && clientGone(req, err)) {
+        aborts.record();
+        return;
+      }
       ex.answer = errorAnswer(ex, err);
     }
     if (ex.breakConnection) return breakConnection(req, res, ex.breakConnection);

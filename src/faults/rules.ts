@@ -106,6 +106,9 @@ export function matches(match: FaultMatch, ctx: MatchContext): boolean {
   return true;
 }
 
+/** Rules kept at once (used-up rules stay listed until deleted, so the bound is on all of them). */
+export const MAX_RULES = 1000;
+
 export class FaultRuleStore {
   private rules: FaultRule[] = [];
   private nextId = 1;
@@ -113,10 +116,14 @@ export class FaultRuleStore {
   constructor(
     private readonly random: SeededRandom,
     private readonly now: () => number = Date.now,
+    private readonly maxRules = MAX_RULES,
   ) {}
 
   /** Check and add a rule; throws DirectiveError (with a path into the body) when it is not understood. */
   add(input: FaultRuleInput): FaultRule {
+    if (this.rules.length >= this.maxRules) {
+      throw new DirectiveError(`at most ${this.maxRules} fault rules are kept; delete some first (DELETE /__sandbox/faults/{id}, or DELETE /__sandbox/faults for all)`, '');
+    }
     if (!input || typeof input !== 'object') throw new DirectiveError('expected a rule object {match, action, times, after, probability}', '');
     const action = parseAction(input.action, 'action');
     const match: FaultMatch = {};

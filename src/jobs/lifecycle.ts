@@ -25,6 +25,8 @@ export interface JobEngineOptions<D> {
   workTimeoutMs?: number;
   /** finished jobs kept per owner (older ones are forgotten); default 100 */
   historyLimit?: number;
+  /** finished jobs kept across all owners (the oldest forgotten first); default unbounded */
+  totalHistoryLimit?: number;
   /** called after every state change (from = null on creation) */
   onTransition?(job: Job<D>, from: string | null, to: string): void;
   /** called when a job is forgotten (history pruning, reset), e.g. to delete its files */
@@ -128,6 +130,11 @@ export class JobEngine<D> {
     return this.store.countIn(owner, activeStates);
   }
 
+  /** How many jobs of every owner are in one of `states` (counted, not listed). */
+  countAll(states: string[]): number {
+    return this.store.countAll(states);
+  }
+
   /** Sandbox ms left of the job's current hold (0 when not holding). */
   holdRemaining(job: Job<D>): number {
     const until = this.pending.get(job.id)?.holdUntil;
@@ -147,6 +154,24 @@ export class JobEngine<D> {
     this.cancelPending(job);
     this.move(job, target, data);
     return true;
+  }
+
+  /**
+   * Forget finished jobs of any owner, oldest first, until `enough()` holds — the newest finished
+   * job is always kept (a bound on what finished jobs hold, e.g. file bytes).
+   */
+  forgetOldestFinished(enough: () => boolean): void {
+    while (!enough()) {
+      const finished = this.store.finishedJobs();
+      const oldest = finished.next().value;
+      if (!oldest || finished.next().done) return;
+      this.forget(oldest);
+    }
+  }
+
+  /** Whether an owner has a job that is not finished. */
+  hasActive(owner: string): boolean {
+    return this.store.of(owner).some((j) => !this.isTerminal(j));
   }
 
   /** Forget one job (a client deleting it), stopping its timers and work; false when unknown. */
@@ -233,6 +258,7 @@ export class JobEngine<D> {
     }
     if (spec.terminal) {
       for (const old of this.store.overflow(job.owner)) this.forget(old);
+      if (this.options.totalHistoryLimit !== undefined) for (const old of this.store.overflowAll(this.options.totalHistoryLimit)) this.forget(old);
       return;
     }
     if (!this.store.has(job) || job.state !== to) return; // the listener moved or forgot it

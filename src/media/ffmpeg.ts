@@ -2,7 +2,8 @@
 // Binaries come from @ffmpeg-installer/@ffprobe-installer (shipped inside the npm packages, so
 // nothing downloads at install time) unless FFMPEG_PATH / FFPROBE_PATH point elsewhere.
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants } from 'node:fs';
+import { accessSync, chmodSync, constants, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import ffprobeInstaller from '@ffprobe-installer/ffprobe';
 
@@ -34,6 +35,8 @@ export interface RunResult {
   stderr: string;
   timedOut: boolean;
   aborted: boolean;
+  /** peak resident memory of the process, sampled from /proc (Linux only) */
+  peakRssBytes?: number;
 }
 
 export interface RunOptions {
@@ -41,6 +44,37 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** called with each chunk of stdout (FFmpeg's -progress output) */
   onStdout?: (chunk: string) => void;
+  /** cap the process's address space (bytes) through prlimit, where it exists (Linux) */
+  memoryLimitBytes?: number;
+}
+
+// util-linux's prlimit sets a resource limit and execs the command (same PID, so kills reach it).
+// Under an address-space cap, what counts is virtual memory: FFmpeg starts a thread per input
+// (8 MiB of stack each by default) and glibc a 64 MiB malloc arena per thread. Smaller stacks and
+// two arenas keep the cap about frames, not reservations (measured: bench/results/ffmpeg-memory.md).
+const STACK_BYTES = 2 * 1024 * 1024;
+const LIMITED_ENV = { MALLOC_ARENA_MAX: '2' };
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** Whether runs can be given a memory cap on this machine. */
+export const memoryLimitAvailable = PRLIMIT !== undefined;
+
+/** The peak resident set (VmHWM) of a live process, from /proc; undefined where there is none. */
+function peakRss(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // Live child processes, observable in tests (a killed render leaves none behind). Not a limit:
@@ -60,19 +94,29 @@ function run(bin: string, args: string[], options: RunOptions = {}): Promise<Run
       return;
     }
     let child: ReturnType<typeof spawn>;
+    const limited = options.memoryLimitBytes && PRLIMIT ? [PRLIMIT, `--as=${Math.floor(options.memoryLimitBytes)}`, `--stack=${STACK_BYTES}`, '--', executable(bin)] : [executable(bin)];
     try {
-      child = spawn(executable(bin), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(limited[0]!, [...limited.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(limited.length > 1 ? { env: { ...process.env, ...LIMITED_ENV } } : {}) });
     } catch (err) {
-      // spawn() throws synchronously for an argv the kernel refuses (E2BIG) or a NUL byte.
-      resolve({ ...result, stderr: (err as Error).message });
+      // spawn() throws synchronously for an argv the kernel refuses (E2BIG) or a NUL byte: a
+      // failed run like any other (the caller's slot is released on its normal path). The message
+      // names the binary, not where it is installed.
+      resolve({ ...result, stderr: (err as Error).message.replaceAll(bin, basename(bin)) });
       return;
     }
     running++;
     const kill = () => child.kill('SIGKILL');
+    // Sampled while the process lives: /proc forgets it at exit.
+    const sample = () => {
+      const rss = peakRss(child.pid);
+      if (rss !== undefined) result.peakRssBytes = Math.max(result.peakRssBytes ?? 0, rss);
+    };
+    const sampler = process.platform === 'linux' ? setInterval(sample, 100) : undefined;
     const timer = options.timeoutMs ? setTimeout(() => ((result.timedOut = true), kill()), options.timeoutMs) : undefined;
     const onAbort = () => ((result.aborted = true), kill());
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      sample();
       if (result.stdout.length < 1 << 20) result.stdout += c;
       options.onStdout?.(c);
     });
@@ -84,6 +128,7 @@ function run(bin: string, args: string[], options: RunOptions = {}): Promise<Run
       if (finished) return;
       finished = true;
       running--;
+      if (sampler) clearInterval(sampler);
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (error) result.stderr += `\n${error.message}`;

@@ -15,10 +15,11 @@ function rate(r: string | undefined): number {
 
 /**
  * Probe a file; rejects when ffprobe cannot read it (callers turn that into a render failure).
- * `localOnly` restricts ffprobe to the file protocol (for downloaded, untrusted sources).
+ * `localOnly` restricts ffprobe to the file protocol (for downloaded, untrusted sources); `format`
+ * forces a demuxer instead of letting ffprobe guess one from the content (source-format.ts).
  */
-export async function probe(file: string, timeoutMs = 30_000, localOnly = false): Promise<ProbeResult> {
-  const guard = localOnly ? ['-protocol_whitelist', 'file'] : [];
+export async function probe(file: string, timeoutMs = 30_000, localOnly = false, format?: string): Promise<ProbeResult> {
+  const guard = [...(localOnly ? ['-protocol_whitelist', 'file'] : []), ...(format ? ['-f', format] : [])];
   const r = await runFfprobe([...guard, '-print_format', 'json', '-show_format', '-show_streams', file], { timeoutMs });
   if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() || `ffprobe exited with code ${r.code}`);
   const json = JSON.parse(r.stdout) as { format?: { duration?: string; format_name?: string }; streams?: any[] };

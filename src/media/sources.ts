@@ -1,14 +1,14 @@
 // Media sources (`src`) made local before FFmpeg sees them: files under fixtures/, or http(s)
-// downloads with a timeout and a size cap. Fetching is guarded: no files outside fixtures/, no
-// link-local or cloud-metadata addresses (checked on the resolved address, which the connection is
-// then pinned to), loopback always allowed, and an optional allow-list for every other host.
+// downloads with a timeout and a size cap. No files outside fixtures/; every URL, redirects
+// included, passes the sandbox's one outbound policy (src/core/outbound.ts) and the connection is
+// pinned to the address it checked.
 import { createWriteStream, realpathSync } from 'node:fs';
-import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostListed, isLoopback, refusedAddressReason, refusedHostnameReason } from './address-policy.ts';
+import { checkOutbound, unreachable } from '../core/outbound.ts';
 
 export interface SourceOptions {
   /** directory whose files may be used by path (`fixtures/media/x.png`, relative to its parent) */
@@ -17,8 +17,8 @@ export interface SourceOptions {
   tmpDir: string;
   timeoutMs: number;
   maxBytes: number;
-  /** when set, remote hosts other than loopback must be listed */
-  allowHosts?: string[];
+  /** hosts besides loopback that may be fetched from (the outbound policy's allow-list) */
+  allowHosts?: readonly string[];
   /** abandons the download (the job was reset, or the sandbox closed) */
   signal?: AbortSignal;
 }
@@ -40,24 +40,23 @@ function fixturePath(src: string, fixturesDir: string): Resolved {
   }
 }
 
-function download(url: URL, address: { address: string; family: number }, dest: string, o: SourceOptions): Promise<{ status: number; location?: string }> {
+/** A failure the network caused (as opposed to the answer's size or the disk). */
+class NetworkError extends Error {}
+/** A failure of ours or of the answer's size: said as it is. */
+class SizeError extends Error {}
+
+function download(url: URL, lookup: LookupFunction, dest: string, o: SourceOptions): Promise<{ status: number; location?: string }> {
   return new Promise((resolvePromise, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(url, {
-      method: 'GET',
-      timeout: o.timeoutMs,
-      signal: o.signal,
-      // A connection of its own, closed after the answer: nothing pooled outlives the sandbox.
-      agent: false,
-      // Pin the connection to the address that was checked (no second DNS answer).
-      lookup: ((_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) =>
-        opts.all ? cb(null, [address]) : cb(null, address.address, address.family)) as never,
-    });
-    const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${o.timeoutMs} ms`)), o.timeoutMs);
-    req.once('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
+    // Pinned to the address the policy checked (no second DNS answer); a connection of its own,
+    // closed after the answer: nothing pooled outlives the sandbox.
+    const req = request(url, { method: 'GET', timeout: o.timeoutMs, lookup, signal: o.signal, agent: false });
+    const deadline = setTimeout(() => req.destroy(new NetworkError()), o.timeoutMs);
+    req.once('timeout', () => req.destroy(new NetworkError()));
     req.once('error', (err) => {
       clearTimeout(deadline);
-      reject(err);
+      // Refused, reset, unreachable, timed out, not HTTP: one message (no port scanning).
+      reject(err instanceof SizeError ? err : new NetworkError());
     });
     req.once('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
@@ -69,21 +68,21 @@ function download(url: URL, address: { address: string; family: number }, dest: 
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > o.maxBytes) {
-        req.destroy(new Error(`larger than the ${o.maxBytes}-byte limit`));
+        req.destroy(new SizeError(`larger than the ${o.maxBytes}-byte limit`));
         return;
       }
       let size = 0;
       const out = createWriteStream(dest);
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > o.maxBytes) req.destroy(new Error(`larger than the ${o.maxBytes}-byte limit`));
+        if (size > o.maxBytes) req.destroy(new SizeError(`larger than the ${o.maxBytes}-byte limit`));
       });
       res.pipe(out);
       out.once('finish', () => {
         clearTimeout(deadline);
         resolvePromise({ status });
       });
-      out.once('error', (err) => req.destroy(err));
+      out.once('error', (err) => req.destroy(new SizeError(`cannot be stored: ${err.message}`)));
     });
     req.end();
   });
@@ -100,25 +99,10 @@ export async function resolveSource(src: string, name: string, o: SourceOptions)
   }
   const dest = join(o.tmpDir, name);
   for (let hop = 0; hop <= 3; hop++) {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const byName = refusedHostnameReason(host);
-    if (byName) return { ok: false, message: `Source ${src} is not allowed: ${byName}` };
-    let address: { address: string; family: number };
+    const decision = await checkOutbound(url, { allowHosts: o.allowHosts });
+    if (!decision.ok) return { ok: false, message: `Source ${src} ${decision.message.startsWith('not allowed') ? 'is' : 'could not be fetched:'} ${decision.message}` };
     try {
-      const all = await lookup(host, { all: true });
-      for (const a of all) {
-        const reason = refusedAddressReason(a.address);
-        if (reason) return { ok: false, message: `Source ${src} is not allowed: ${host} resolves to ${reason.replace(/^\S+ is /, '')} (${a.address})` };
-      }
-      address = all[0]!;
-    } catch (err) {
-      return { ok: false, message: `Source ${src} could not be fetched: cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
-    }
-    if (!hostListed(host, o.allowHosts) && !isLoopback(address.address)) {
-      return { ok: false, message: `Source ${src} is not allowed: ${host} is not in the allowed hosts` };
-    }
-    try {
-      const r = await download(url, address, dest, o);
+      const r = await download(url, decision.lookup, dest, o);
       if (r.status >= 200 && r.status < 300) return { ok: true, path: dest };
       if (r.status >= 300 && r.status < 400 && r.location && hop < 3) {
         url = new URL(r.location, url);
@@ -127,7 +111,8 @@ export async function resolveSource(src: string, name: string, o: SourceOptions)
       }
       return { ok: false, message: `Source ${src} could not be fetched: HTTP ${r.status}` };
     } catch (err) {
-      return { ok: false, message: `Source ${src} could not be fetched: ${(err as Error).message}` };
+      const why = err instanceof SizeError ? err.message : unreachable(url, o.timeoutMs);
+      return { ok: false, message: `Source ${src} could not be fetched: ${why}` };
     }
   }
   return { ok: false, message: `Source ${src} could not be fetched: too many redirects` };

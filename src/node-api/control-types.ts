@@ -941,7 +941,12 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Without an admin token, a request from a web page on another origin, or addressed to a host name that is not a loopback name. */
+        /**
+         * @description A browser sent the request from another site (its `Origin` is not this sandbox, or
+         *     `Sec-Fetch-Site` is not `same-origin`/`none`) without a credential a page could not have
+         *     added; or, without an admin token, the request was addressed to a host name that is not a
+         *     loopback name (DNS rebinding). The control API is for programs and for pages it serves itself.
+         */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -951,7 +956,7 @@ export interface components {
                  * @example {
                  *       "error": {
                  *         "code": "FORBIDDEN",
-                 *         "message": "Cross-origin requests to the control API are refused (Origin https://example.com): use it from the inspector (/__sandbox/ui/), curl or a test client."
+                 *         "message": "Cross-site requests to this API are refused (Origin https://example.com is not this sandbox)."
                  *       }
                  *     }
                  */

@@ -7,6 +7,7 @@ import { readPolicy, SpecError, type ApiPolicy } from './policy.ts';
 import type { StartCache } from './start-cache.ts';
 import { checkExtensions, type SchemaPasses } from './extensions.ts';
 import { deref } from './refs.ts';
+import { checkDiscriminators } from './discriminators.ts';
 
 export interface ApiSpec {
   file: string;
@@ -56,6 +57,7 @@ function checkConsistency(doc: any, policy: ApiPolicy, operations: Operation[], 
       }
     }
   }
+  problems.push(...checkDiscriminators(doc));
   if (problems.length) throw new SpecError(`${where}:\n  ${problems.join('\n  ')}`);
 }
 

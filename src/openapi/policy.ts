@@ -56,6 +56,40 @@ export interface WebhookPolicy {
   signature?: SignatureConfig;
 }
 
+/** A bounded store of one kind of resource an API module keeps (x-sandbox.bounds.resources.<name>). */
+export interface ResourceBound {
+  perAccount?: number;
+  /** bytes of one account's resources (their JSON) */
+  bytesPerAccount?: number;
+  total?: number;
+  totalBytes?: number;
+  /** the error when a bound is reached */
+  code: string;
+}
+
+/** How much state the sandbox keeps for one API (x-sandbox.bounds). */
+export interface StoreBounds {
+  /** provisioned accounts kept; beyond, the least recently used one is forgotten with its state (fixtures never) */
+  accounts?: number;
+  /** finished jobs kept across all accounts (oldest forgotten first, files included) */
+  finishedJobs?: number;
+  /** bytes of produced files kept across all accounts (oldest finished jobs forgotten first) */
+  fileBytes?: number;
+  resources: Record<string, ResourceBound>;
+}
+
+/** What one render job may ask for at one fidelity (x-sandbox.renderLimits.<fidelity>). */
+export interface RenderLimits {
+  /** seconds of video */
+  maxSeconds?: number;
+  /** elements of every kind */
+  maxElements?: number;
+  /** image, video and audio elements (each is an input FFmpeg opens) */
+  maxMediaElements?: number;
+  /** (scene backgrounds + visual elements) × output frame pixels: what frame memory grows with */
+  maxLayerPixels?: number;
+}
+
 /** A hold on the sandbox clock: fixed seconds, or a range [min, max] drawn from per job. */
 export type HoldSeconds = number | [number, number];
 
@@ -99,6 +133,8 @@ export interface ApiPolicy {
     methodNotAllowed: string;
     payloadTooLarge: string;
     unsupportedMediaType: string;
+    /** a request Node's HTTP parser refuses (bad request line or header, headers too large) */
+    malformedRequest: string;
     internal: string;
   };
   validation: {
@@ -112,10 +148,20 @@ export interface ApiPolicy {
     headers: { limit: string; remaining: string; reset: string; retryAfter: string };
     exceeded: { code?: string; form?: 'coded' | 'string'; template?: string };
   };
-  /** the active-job cap's error, and the job states that count as in progress (if the spec says) */
-  concurrency: { code: string; message?: string; activeStates?: string[] };
+  /**
+   * the active-job cap's error, the job states that count as in progress (if the spec says), and
+   * how many jobs may wait for a render slot per key and in all (beyond: the same error)
+   */
+  concurrency: { code: string; message?: string; activeStates?: string[]; maxQueuedPerKey?: number; maxQueued?: number };
+  /** caps on one render job per fidelity, refused with `code` (a 4xx) */
+  renderLimits?: { code: string; light?: RenderLimits; full?: RenderLimits };
+  bounds: StoreBounds;
   /** largest request body read, in bytes */
   maxBodyBytes: number;
+  /** which Content-Types a JSON operation reads as JSON besides application/json and +json */
+  jsonBodies: { alsoAccept: string[]; untyped: 'json' | 'refuse' };
+  /** what browsers may do: CORS grant on responses; cross-site requests refused with `refusedCode` */
+  browsers: { cors: boolean; crossSite: 'allow' | 'refuse'; refusedCode?: string };
   credits?: CreditsPolicy;
   webhooks: WebhookPolicy;
   timing?: TimingPolicy;
@@ -135,6 +181,15 @@ export const policySchema = closed(
     id: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
     routePrefix: { type: 'string', pattern: '^/' },
     maxBodyBytes: { type: 'integer', minimum: 1 },
+    jsonBodies: closed({
+      alsoAccept: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9.+-]+/[a-z0-9.+-]+$' } },
+      untyped: { enum: ['json', 'refuse'] },
+    }),
+    browsers: {
+      ...closed({ cors: { type: 'boolean' }, crossSite: { enum: ['allow', 'refuse'] }, refusedCode: codeRef }),
+      if: { required: ['crossSite'], properties: { crossSite: { const: 'refuse' } } },
+      then: { required: ['refusedCode'] },
+    },
     auth: closed(
       {
         header: { type: 'string', minLength: 1 },
@@ -182,6 +237,7 @@ export const policySchema = closed(
         methodNotAllowed: codeRef,
         payloadTooLarge: codeRef,
         unsupportedMediaType: codeRef,
+        malformedRequest: codeRef,
         internal: codeRef,
       },
       ['catalogue', 'routeNotFound', 'internal'],
@@ -214,7 +270,46 @@ export const policySchema = closed(
       ['windowSeconds', 'exceeded'],
     ),
     concurrency: closed(
-      { code: codeRef, message: { type: 'string' }, activeStates: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } },
+      {
+        code: codeRef,
+        message: { type: 'string' },
+        activeStates: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        maxQueuedPerKey: { type: 'integer', minimum: 1 },
+        maxQueued: { type: 'integer', minimum: 1 },
+      },
+      ['code'],
+    ),
+    bounds: closed({
+      accounts: { type: 'integer', minimum: 1 },
+      finishedJobs: { type: 'integer', minimum: 1 },
+      fileBytes: { type: 'integer', minimum: 1 },
+      resources: {
+        type: 'object',
+        additionalProperties: closed(
+          {
+            perAccount: { type: 'integer', minimum: 1 },
+            bytesPerAccount: { type: 'integer', minimum: 1 },
+            total: { type: 'integer', minimum: 1 },
+            totalBytes: { type: 'integer', minimum: 1 },
+            code: codeRef,
+          },
+          ['code'],
+        ),
+      },
+    }),
+    renderLimits: closed(
+      Object.fromEntries([
+        ['code', codeRef],
+        ...['light', 'full'].map((f) => [
+          f,
+          closed({
+            maxSeconds: { type: 'number', exclusiveMinimum: 0 },
+            maxElements: { type: 'integer', minimum: 1 },
+            maxMediaElements: { type: 'integer', minimum: 0 },
+            maxLayerPixels: { type: 'integer', minimum: 1 },
+          }),
+        ]),
+      ]),
       ['code'],
     ),
     credits: {
@@ -346,6 +441,7 @@ export function readPolicy(raw: unknown, where: string, passes: (schema: object,
       methodNotAllowed: x.errors.methodNotAllowed ?? x.errors.routeNotFound,
       payloadTooLarge: x.errors.payloadTooLarge ?? x.validation.invalidJson,
       unsupportedMediaType: x.errors.unsupportedMediaType ?? x.validation.invalidJson,
+      malformedRequest: x.errors.malformedRequest ?? x.validation.invalidJson,
       internal: x.errors.internal,
     },
     validation: {
@@ -370,7 +466,11 @@ export function readPolicy(raw: unknown, where: string, passes: (schema: object,
     },
     concurrency: x.concurrency ?? { code: x.rateLimit.exceeded.code ?? x.errors.internal },
     maxBodyBytes: x.maxBodyBytes ?? 1024 * 1024,
+    jsonBodies: { alsoAccept: x.jsonBodies?.alsoAccept ?? [], untyped: x.jsonBodies?.untyped ?? 'refuse' },
+    browsers: { cors: x.browsers?.cors ?? true, crossSite: x.browsers?.crossSite ?? 'allow', refusedCode: x.browsers?.refusedCode },
     credits: x.credits ? { ...x.credits, rounding: x.credits.rounding ?? 'ceil' } : undefined,
+    renderLimits: x.renderLimits,
+    bounds: { accounts: x.bounds?.accounts, finishedJobs: x.bounds?.finishedJobs, fileBytes: x.bounds?.fileBytes, resources: x.bounds?.resources ?? {} },
     webhooks: {
       retryDelaysSeconds: x.webhooks?.retryDelaysSeconds ?? [],
       timeoutSeconds: x.webhooks?.timeoutSeconds ?? 10,
@@ -397,9 +497,11 @@ export function readPolicy(raw: unknown, where: string, passes: (schema: object,
   const used = [
     ...Object.values(policy.auth.errors),
     policy.errors.routeNotFound, policy.errors.methodNotAllowed, policy.errors.payloadTooLarge,
-    policy.errors.unsupportedMediaType, policy.errors.internal, policy.validation.invalidJson,
+    policy.errors.unsupportedMediaType, policy.errors.malformedRequest, policy.errors.internal, policy.validation.invalidJson,
     policy.validation.body.code, policy.validation.body.missingRequired, policy.validation.parameters,
-    policy.rateLimit.exceeded.code, policy.concurrency.code, policy.files?.signedUrls?.error,
+    policy.rateLimit.exceeded.code, policy.concurrency.code, policy.browsers.refusedCode, policy.renderLimits?.code,
+    policy.files?.signedUrls?.error,
+    ...Object.values(policy.bounds.resources).map((r) => r.code),
   ].filter((c): c is string => typeof c === 'string');
   const missing = [...new Set(used)].filter((c) => !catalogue[c]);
   if (missing.length) throw new SpecError(`${where}: codes used by x-sandbox but missing from errors.catalogue: ${missing.join(', ')}`);

@@ -28,9 +28,22 @@ export function deref<T = any>(doc: unknown, node: any): T {
   return node as T;
 }
 
+/** Keywords OpenAPI adds to JSON Schema: a standard validator in strict mode refuses them. */
+const OPENAPI_ONLY = new Set(['discriminator', 'xml', 'externalDocs', 'example', 'nullable']);
+
 /**
- * A standalone JSON Schema (2020-12) for one schema of the spec: the schema itself plus every
- * component schema it reaches, moved under `$defs`. Clients can validate locally with it.
+ * Formats the sandbox validates (ajv-formats) as patterns a validator without format support
+ * compiles: close approximations (the server stays the judge); the format is named in `$comment`.
+ */
+const FORMAT_PATTERNS: Record<string, string> = {
+  uri: '^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]*$',
+  email: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+};
+
+/**
+ * A standalone, plain JSON Schema (2020-12) for one schema of the spec: the schema itself plus
+ * every component schema it reaches, moved under `$defs`; no OpenAPI-only keywords and no
+ * formats, so that `new Ajv2020()` compiles it as it is. Clients can validate locally with it.
  */
 export function bundleSchema(doc: unknown, ref: string, meta: { $id?: string; title?: string } = {}): Record<string, unknown> {
   const prefix = '#/components/schemas/';
@@ -39,6 +52,7 @@ export function bundleSchema(doc: unknown, ref: string, meta: { $id?: string; ti
     if (Array.isArray(node)) return node.map(rewrite);
     if (!node || typeof node !== 'object') return node;
     const out: Record<string, unknown> = {};
+    const extra: unknown[] = [];
     for (const [k, v] of Object.entries(node)) {
       if (k === '$ref' && typeof v === 'string' && v.startsWith(prefix)) {
         const name = v.slice(prefix.length);
@@ -47,12 +61,18 @@ export function bundleSchema(doc: unknown, ref: string, meta: { $id?: string; ti
           defs[name] = rewrite(resolvePointer(doc, v));
         }
         out.$ref = `#/$defs/${name}`;
-      } else if (k.startsWith('x-') || k === 'example' || k === 'examples') {
+      } else if (k.startsWith('x-') || OPENAPI_ONLY.has(k) || k === 'examples') {
         continue; // spec-only annotations; keep the client schema lean
+      } else if (k === 'format' && typeof v === 'string') {
+        const pattern = FORMAT_PATTERNS[v];
+        out.$comment = `format: ${v}${pattern ? ' (checked here by an approximate pattern)' : ''}`;
+        if (pattern && typeof node.pattern === 'string') extra.push({ pattern });
+        else if (pattern) out.pattern = pattern;
       } else {
         out[k] = rewrite(v);
       }
     }
+    if (extra.length) out.allOf = [...((out.allOf as unknown[]) ?? []), ...extra];
     return out;
   };
   const root = rewrite(resolvePointer(doc, ref));

@@ -8,7 +8,7 @@ import type { ApiPolicy } from '../openapi/policy.ts';
  * `retryAfterSeconds` estimates when a slot frees; the header says at least 1. A message with
  * `{active}` / `{cap}` is filled in; any other gets the counts appended.
  */
-export function assertCapacity(policy: ApiPolicy, check: { active: number; cap: number | null; retryAfterSeconds: number }): void {
+export function assertCapacity(policy: ApiPolicy, check: { active: number; cap: number | null; retryAfterSeconds: number }, what = 'in progress'): void {
   if (check.cap === null || check.active < check.cap) return;
   const retryAfter = Math.max(1, Math.ceil(Number.isFinite(check.retryAfterSeconds) ? check.retryAfterSeconds : 1));
   const { code, message } = policy.concurrency;
@@ -17,7 +17,7 @@ export function assertCapacity(policy: ApiPolicy, check: { active: number; cap: 
     ? undefined
     : /\{(active|cap)\}/.test(message)
       ? message.replace(/\{(active|cap)\}/g, (_, name: string) => String(counts[name]))
-      : `${message} (${check.active} of ${check.cap} in progress)`;
+      : `${message} (${check.active} of ${check.cap} ${what})`;
   throw new ApiError(code, text, {
     headers: { [policy.rateLimit.headers.retryAfter]: String(retryAfter) },
   });

@@ -11,14 +11,14 @@
 //   badSignature the signature header is computed with a wrong secret (unsigned APIs: no effect)
 // A delivery whose subscription has gone (SendRequest.isActive) is cancelled before its next attempt.
 // A non-2xx answer, a network error or no answer within timeoutSeconds schedules the next attempt
-// after the next retry delay.
+// after the next retry delay; a URL the outbound policy refuses fails the delivery at once.
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../core/clock.ts';
 import type { Resettable } from '../core/tenant-store.ts';
 import type { FaultHooks, WebhookFault } from '../faults/hooks.ts';
 import type { WebhookPolicy } from '../openapi/policy.ts';
 import { DeliveryLog, type WebhookAttempt, type WebhookDelivery } from './delivery-log.ts';
-import { WebhookPoster } from './post.ts';
+import { WebhookPoster, type PostOutcome } from './post.ts';
 import { ReorderHold } from './reorder.ts';
 import { createSigner } from './signing.ts';
 
@@ -47,6 +47,8 @@ export interface WebhookDispatcherOptions {
   /** deliveries kept per account (finished ones beyond are forgotten); default 200 */
   historyLimit?: number;
   userAgent?: string;
+  /** the outbound policy's allow-list: hosts besides loopback receivers may be on */
+  allowHosts?: readonly string[];
   /** called after each attempt is recorded, with the delivery as it stands (the event stream) */
   onAttempt?(delivery: WebhookDelivery, attempt: WebhookAttempt): void;
 }
@@ -59,7 +61,7 @@ export class WebhookDispatcher implements Resettable {
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.log = new DeliveryLog(options.clock, options.historyLimit ?? 200);
-    this.poster = new WebhookPoster(createSigner(options.policy.signature));
+    this.poster = new WebhookPoster(createSigner(options.policy.signature), { allowHosts: options.allowHosts });
     this.hold = new ReorderHold(options.clock);
   }
 
@@ -159,14 +161,15 @@ export class WebhookDispatcher implements Resettable {
     if (fault.badSignature) applied.push('badSignature');
     if (this.cancelled(d, request)) return;
 
-    const result = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
-    const copy = fault.duplicate && this.alive(d) ? await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true }) : undefined;
+    const { record: result, permanent } = await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: applied });
+    const copy = fault.duplicate && !permanent && this.alive(d) ? (await this.post(d, request, n, { badSignature: Boolean(fault.badSignature), faults: [...applied, 'duplicate'], copy: true })).record : undefined;
     this.hold.sent(d.url);
     if (!this.alive(d)) return;
 
     const delay = this.options.policy.retryDelaysSeconds[n - 1];
     if (result.ok) this.log.finish(d, 'delivered');
-    else if (delay === undefined) this.log.finish(d, 'failed');
+    // A URL the outbound policy refuses stays refused: no retries.
+    else if (permanent || delay === undefined) this.log.finish(d, 'failed');
     else {
       d.nextAttemptAt = new Date(this.options.clock.now() + delay * 1000).toISOString();
       this.log.later(d.key, delay * 1000, () => void this.attempt(d, request, n + 1));
@@ -184,8 +187,8 @@ export class WebhookDispatcher implements Resettable {
     }
   }
 
-  private async post(d: WebhookDelivery, request: SendRequest, n: number, how: { badSignature: boolean; faults: string[]; copy?: boolean }): Promise<WebhookAttempt> {
-    const record = await this.poster.post(
+  private async post(d: WebhookDelivery, request: SendRequest, n: number, how: { badSignature: boolean; faults: string[]; copy?: boolean }): Promise<PostOutcome> {
+    const outcome = await this.poster.post(
       {
         url: d.url,
         body: JSON.stringify(d.payload),
@@ -200,7 +203,7 @@ export class WebhookDispatcher implements Resettable {
       },
       { attempt: n, at: this.isoNow(), ...(how.faults.length ? { faults: how.faults } : {}), ...(how.copy ? { copy: true } : {}) },
     );
-    if (this.alive(d)) d.attempts.push(record);
-    return record;
+    if (this.alive(d)) d.attempts.push(outcome.record);
+    return outcome;
   }
 }

@@ -43,7 +43,7 @@ describe('health and routing', () => {
     const bad = await call(sb.url, 'POST', '/__sandbox/clock', { body: { mode: 'sideways' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION_ERROR', path: 'mode' });
-    const json = await call(sb.url, 'POST', '/__sandbox/faults', { body: '{"match":' });
+    const json = await call(sb.url, 'POST', '/__sandbox/faults', { headers: { 'content-type': 'application/json' }, body: '{"match":' });
     expect(json.body.error.code).toBe('INVALID_JSON');
   });
 });

@@ -22,7 +22,7 @@ describe('a logged request in detail', () => {
   it('has the target with its query, the headers as sent and both bodies', async () => {
     const key = freshKey('ve_test_');
     const body = JSON.stringify({ scenes: [{ duration: '5' }], note: 'marker-123' });
-    const sent = await call(sb.url, 'POST', '/api/render?trace=on', { headers: { 'x-api-key': key, 'X-Client': 'Mine' }, body });
+    const sent = await call(sb.url, 'POST', '/api/render?trace=on', { headers: { 'x-api-key': key, 'X-Client': 'Mine', 'content-type': 'application/json' }, body });
     expect(sent.status).toBe(400);
     const d = await call(sb.url, 'GET', `/__sandbox/requests/${await seqOf(key)}`);
     expect(d.status).toBe(200);
@@ -177,13 +177,15 @@ describe('browsers and the control API', () => {
     expect(vendor.status).toBe(200);
   });
 
-  it('with a token, the token decides (an Origin does not matter: a page cannot send the header)', async () => {
+  it('with a token, the token decides when it is sent (an Origin does not matter: a page cannot send the header)', async () => {
     const s = await startSandbox({ adminToken: 'tok-123' });
     try {
       const port = new URL(s.url).port;
       const r = await rawGet(s.url, '/__sandbox/health', { Origin: 'https://proxy.example', Host: `127.0.0.1:${port}`, Authorization: 'Bearer tok-123' });
       expect(r.status).toBe(200);
-      expect((await rawGet(s.url, '/__sandbox/health', { Origin: 'https://evil.example', Host: `127.0.0.1:${port}` })).status).toBe(401);
+      // Without it, a cross-site request is refused before the token is asked for (decision 023).
+      expect((await rawGet(s.url, '/__sandbox/health', { Origin: 'https://evil.example', Host: `127.0.0.1:${port}` })).status).toBe(403);
+      expect((await rawGet(s.url, '/__sandbox/health', { Host: `127.0.0.1:${port}` })).status).toBe(401);
     } finally {
       await s.close();
     }

@@ -59,3 +59,14 @@ it('honours PORT from the environment, and --api serves just one API', async () 
 it('refuses an unknown API with a clear message', async () => {
   await expect(serve(['--api', 'nope', '--port', '0'])).rejects.toThrow(/unknown API nope/);
 });
+
+it('the banner says whether the control API needs a token as the guard will decide it', async () => {
+  const open = await serve(['--port', String(await freePort())]);
+  expect(open).toMatch(/control API .*no token needed/);
+  const port = await freePort();
+  const guarded = await serve(['--port', String(port), '--admin-token', 's3cr3t-token']);
+  expect(guarded).toMatch(/control API .*admin token required/);
+  expect(guarded).not.toMatch(/no token needed/);
+  expect((await fetch(`http://127.0.0.1:${port}/__sandbox/health`)).status).toBe(401);
+  expect((await fetch(`http://127.0.0.1:${port}/__sandbox/health`, { headers: { authorization: 'Bearer s3cr3t-token' } })).status).toBe(200);
+});

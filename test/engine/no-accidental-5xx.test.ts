@@ -84,4 +84,4 @@ it('generated bad requests never produce a 5xx', async () => {
   expect(sent).toBeGreaterThan(200);
   // The generator must really produce rejections, not just pass-throughs.
   expect([...statuses.entries()].filter(([s]) => s >= 400).reduce((n, [, c]) => n + c, 0)).toBeGreaterThan(sent / 2);
-}, 90_000);
+}, 180_000); // hundreds of sequential requests, Prism's first answers included: slow on a shared machine

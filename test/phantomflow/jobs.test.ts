@@ -131,7 +131,8 @@ describe('listing, isolation, history', () => {
 describe('50 jobs at once on an enterprise key', () => {
   let s: RunningSandbox;
   beforeAll(async () => {
-    s = await startSandbox({ jobs: { queueDelayMs: 0 }, workConcurrency: 2 });
+    // One key using both slots: this test is about the ledger, not about sharing with other keys.
+    s = await startSandbox({ jobs: { queueDelayMs: 0 }, workConcurrency: 2, workPerKey: 2 });
   });
   afterAll(() => s.close());
 

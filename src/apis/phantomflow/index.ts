@@ -25,7 +25,7 @@ const OWN_CODES = ['NOT_FOUND', 'FORBIDDEN', 'TEMPLATE_NOT_FOUND', 'INSUFFICIENT
 
 export const phantomflow: ApiModule = {
   id: 'phantomflow',
-  create({ spec, accounts, clock, ledger, validators, faults, work, events, files, register, settings, media }) {
+  create({ spec, accounts, clock, ledger, validators, faults, work, events, files, register, settings, media, outbound }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`phantomflow: the spec's catalogue lacks ${missing.join(', ')}`);
@@ -39,8 +39,9 @@ export const phantomflow: ApiModule = {
       title: 'PhantomFlow movie script',
     });
     const defaults = scriptDefaultsOf(spec.doc);
+    const fidelity = media.fidelity ?? 'light';
 
-    const templates = new TemplateStore(() => clock.now());
+    const templates = new TemplateStore(() => clock.now(), policy.bounds.resources.templates);
     register(templates);
     const webhooks = new WebhookDispatcher({
       api: policy.id,
@@ -49,6 +50,7 @@ export const phantomflow: ApiModule = {
       policy: policy.webhooks,
       timeoutMs: settings.webhookTimeoutMs,
       historyLimit: settings.webhookHistoryLimit,
+      allowHosts: outbound.allowHosts,
       onAttempt: webhookEvents(events, policy.id),
     });
     register(webhooks);
@@ -57,7 +59,15 @@ export const phantomflow: ApiModule = {
       accounts,
       clock,
       faults,
-      renderer: createRenderer({ outputDir: files.dir, fidelity: media.fidelity, defaults, fetch: { allowHosts: media.allowHosts } }),
+      renderer: createRenderer({
+        outputDir: files.dir,
+        fidelity,
+        defaults,
+        fetch: { allowHosts: outbound.allowHosts },
+        // FFmpeg's memory, bounded: few threads, and an address-space cap where the OS has one.
+        threads: media.ffmpegThreads ?? 2,
+        memoryLimitBytes: media.ffmpegMemoryBytes ?? (fidelity === 'full' ? 4 : 2) * 2 ** 30,
+      }),
       billing: new RenderBilling(pricing, ledger, accounts),
       webhooks,
       work,
@@ -67,6 +77,7 @@ export const phantomflow: ApiModule = {
       queueDelayMs: settings.queueDelayMs ?? 1000,
       workTimeoutMs: settings.workTimeoutMs,
       historyLimit: settings.historyLimit,
+      fidelity,
       onTransition: jobEvents(events, policy.id),
     });
 

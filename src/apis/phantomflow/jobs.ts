@@ -18,7 +18,8 @@ import { assertCapacity } from '../../tenancy/concurrency.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import type { RenderBilling } from './billing.ts';
-import { totalSeconds, type MovieScript, type Renderer } from './render/index.ts';
+import { totalSeconds, type Fidelity, type MovieScript, type Renderer } from './render/index.ts';
+import { costOf, overLimit, renderBudgetMs } from './render/cost.ts';
 import { jobFinishedEvent } from './webhook-events.ts';
 
 /** A validated movie script as submitted: what the renderer reads, plus where to report. */
@@ -34,6 +35,8 @@ export interface RenderJobData {
   outputFile: string | null;
   thumbnailFile: string | null;
   durationSeconds: number | null;
+  /** bytes of the job's files on disk (0 until completed) */
+  fileBytes: number;
   templateId: string | null;
   webhookUri: string | null;
   /** scheme://host the client used, for output URLs */
@@ -56,8 +59,11 @@ export interface RenderJobsOptions {
   /** MovieScript defaults read from the spec */
   defaults: { width: number; height: number; fps: number };
   queueDelayMs: number;
+  /** a fixed work budget for every job (tests); default: one that scales with the script (cost.ts) */
   workTimeoutMs?: number;
   historyLimit?: number;
+  /** the fidelity renders run at: which x-sandbox.renderLimits apply */
+  fidelity: Fidelity;
   /** told of every state change, after the job's own bookkeeping (the sandbox's event stream) */
   onTransition?(job: Job<RenderJobData>, from: string | null, to: string): void;
 }
@@ -67,6 +73,8 @@ const iso = (ms: number | null | undefined) => (ms === null || ms === undefined 
 export class RenderJobs {
   readonly engine: JobEngine<RenderJobData>;
   private readonly activeStates: string[];
+  /** bytes of the files of completed jobs still kept */
+  private fileBytes = 0;
 
   constructor(private readonly o: RenderJobsOptions) {
     const catalogue = o.policy.errors.catalogue;
@@ -79,6 +87,8 @@ export class RenderJobs {
           active: true,
           pooled: true,
           progress: 0,
+          // What the script asked decides how long it may take (a 1 s job cannot hold a slot for minutes).
+          workTimeoutMs: (job) => this.budgetOf(job),
           work: async (ctx) => {
             const { job } = ctx;
             const fault = o.faults.pipeline({ api: o.policy.id, key: job.owner, jobId: job.id, stage: 'render' });
@@ -89,11 +99,11 @@ export class RenderJobs {
             }
             // Render at the job's shape: the spec's defaults filled in where the script is silent.
             const { width, height, fps } = job.data;
-            const r = await o.renderer.render({ ...job.data.script, width, height, fps }, { jobId: job.id, onProgress: ctx.progress, signal: ctx.signal });
+            const r = await o.renderer.render({ ...job.data.script, width, height, fps }, { jobId: job.id, onProgress: ctx.progress, signal: ctx.signal, timeoutMs: this.budgetOf(job) });
             if (!r.ok) return { to: 'failed', error: r.error };
             return {
               to: 'completed',
-              data: { outputFile: basename(r.file), thumbnailFile: r.thumbnail ? basename(r.thumbnail) : null, durationSeconds: r.durationSeconds },
+              data: { outputFile: basename(r.file), thumbnailFile: r.thumbnail ? basename(r.thumbnail) : null, durationSeconds: r.durationSeconds, fileBytes: r.bytes + (r.thumbnailBytes ?? 0) },
             };
           },
         },
@@ -114,6 +124,7 @@ export class RenderJobs {
       work: o.work,
       workTimeoutMs: o.workTimeoutMs,
       historyLimit: o.historyLimit,
+      totalHistoryLimit: o.policy.bounds.finishedJobs,
       onTransition: (job, from, to) => {
         this.onTransition(job, to);
         o.onTransition?.(job, from, to);
@@ -125,15 +136,24 @@ export class RenderJobs {
 
   /** Accept a validated movie script for `account`: the 202 body. */
   submit(account: Account, script: MovieScriptLike, from: { templateId?: string; baseUrl: string }): Record<string, unknown> {
+    const { renderLimits, concurrency } = this.o.policy;
+    const over = overLimit(costOf(script, this.o.fidelity, this.o.defaults), renderLimits?.[this.o.fidelity], this.o.fidelity);
+    if (over) throw new ApiError(renderLimits!.code, over[1], { extra: { path: over[0] } });
     // Counted, not listed: an unlimited account may have 100k jobs queued. The estimate of the
-    // next free slot is only needed at the cap, where the active jobs are at most `cap`.
+    // next free slot is only needed at a cap, where the active jobs are at most that cap.
     const active = this.engine.activeCount(account.key, this.activeStates);
     const cap = this.o.accounts.limitsOf(account).concurrentJobs;
-    assertCapacity(this.o.policy, {
-      active,
-      cap,
-      retryAfterSeconds: cap !== null && active >= cap ? this.secondsUntilSlot(account.key) : 1,
-    });
+    const retryAfter = () => this.secondsUntilSlot(account.key);
+    assertCapacity(this.o.policy, { active, cap, retryAfterSeconds: cap !== null && active >= cap ? retryAfter() : 1 });
+    // The queue for render slots is bounded per key (whatever the plan) and in all.
+    const queued = this.engine.activeCount(account.key, ['queued']);
+    if (concurrency.maxQueuedPerKey !== undefined && queued >= concurrency.maxQueuedPerKey) {
+      assertCapacity(this.o.policy, { active: queued, cap: concurrency.maxQueuedPerKey, retryAfterSeconds: retryAfter() }, 'of your jobs waiting for a render slot');
+    }
+    if (concurrency.maxQueued !== undefined) {
+      const all = this.engine.countAll(['queued']);
+      if (all >= concurrency.maxQueued) assertCapacity(this.o.policy, { active: all, cap: concurrency.maxQueued, retryAfterSeconds: Math.max(1, retryAfter()) }, 'jobs of every account waiting for a render slot');
+    }
     const estimate = this.o.billing.estimate(script);
     const id = randomUUID();
     this.o.billing.reserve(account, id, estimate);
@@ -149,6 +169,7 @@ export class RenderJobs {
         outputFile: null,
         thumbnailFile: null,
         durationSeconds: null,
+        fileBytes: 0,
         templateId: from.templateId ?? null,
         webhookUri: script.webhook_uri ?? null,
         baseUrl: from.baseUrl,
@@ -222,12 +243,24 @@ export class RenderJobs {
     this.engine.reset(key);
   }
 
+  /** An account with a job queued or rendering is not forgotten to make room. */
+  busy(key: string): boolean {
+    return this.engine.hasActive(key);
+  }
+
   /** Stop every job; resolves once their renders (FFmpeg) have exited. */
   close(): Promise<void> {
     return this.engine.close();
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Wall-clock ms the job's render may take: fixed by the settings, else from what it asks. */
+  private budgetOf(job: Job<RenderJobData>): number {
+    if (this.o.workTimeoutMs !== undefined) return this.o.workTimeoutMs;
+    const { width, height, fps } = job.data;
+    return renderBudgetMs(costOf({ ...job.data.script, width, height, fps }, this.o.fidelity, this.o.defaults));
+  }
 
   /** Estimated seconds until one of the owner's active jobs finishes: its hold plus a typical render. */
   private secondsUntilSlot(owner: string): number {
@@ -246,6 +279,10 @@ export class RenderJobs {
     if (to !== 'completed' && to !== 'failed') return;
     const d = job.data;
     if (to === 'completed') {
+      this.fileBytes += d.fileBytes;
+      const cap = this.o.policy.bounds.fileBytes;
+      // Produced files are bounded across accounts: the oldest finished jobs make room.
+      if (cap !== undefined && this.fileBytes > cap) queueMicrotask(() => this.engine.forgetOldestFinished(() => this.fileBytes <= cap));
       d.creditsUsed = this.o.billing.settle(job.owner, job.id, d.estimatedCredits, d.durationSeconds ?? totalSeconds(d.script));
     } else {
       this.o.billing.refund(job.owner, job.id, d.estimatedCredits);
@@ -259,7 +296,10 @@ export class RenderJobs {
   }
 
   private removeFiles(job: Job<RenderJobData>): void {
-    for (const name of [job.data.outputFile, job.data.thumbnailFile]) {
+    if (job.state === 'completed') this.fileBytes -= job.data.fileBytes;
+    // By the renderer's names, whatever the job got to record: a render finishing as its job is
+    // forgotten must not leave its files behind.
+    for (const name of new Set([job.data.outputFile, job.data.thumbnailFile, `${job.id}.mp4`, `${job.id}.jpg`])) {
       if (name) void unlink(join(this.o.dataDir, name)).catch(() => undefined);
     }
   }

@@ -1,9 +1,12 @@
 // Templates: stored movie scripts with placeholders, owned by one account. Own templates can be
 // changed; other accounts' public ones are read-only (403 on change), their private ones do not
-// exist for the caller (404).
+// exist for the caller (404). The store is bounded (x-sandbox.bounds.resources.templates): count
+// and bytes per account and in all; a create or replace past a bound is the spec's error.
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../core/errors.ts';
 import { isoTime } from '../../core/iso-time.ts';
+import type { ResourceBound } from '../../openapi/policy.ts';
+import { ResourceMeter } from '../../tenancy/resource-meter.ts';
 import type { Handler } from '../../engine/handler.ts';
 import { placeholderNames } from './placeholders.ts';
 
@@ -26,19 +29,31 @@ export interface TemplateInput {
 
 type Lookup = { found: TemplateRecord; own: boolean } | { found: undefined; own: false };
 
+/** The bytes a template takes, as the JSON it came in (what memory grows with). */
+const sizeOf = (input: TemplateInput) => Buffer.byteLength(JSON.stringify(input.script) ?? '') + Buffer.byteLength(input.name ?? '');
+
 export class TemplateStore {
   private templates = new Map<string, TemplateRecord>();
   private seq = 0;
+  private readonly meter: ResourceMeter;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    bound?: ResourceBound,
+  ) {
+    this.meter = new ResourceMeter(bound, 'templates');
+  }
 
   create(owner: string, input: TemplateInput): TemplateRecord {
+    const bytes = sizeOf(input);
+    this.meter.admit(owner, 1, bytes);
     let id: string;
     do id = `tpl_${randomBytes(6).toString('hex')}`;
     while (this.templates.has(id));
     const now = this.now();
     const t: TemplateRecord = { id, owner, seq: ++this.seq, name: input.name, script: input.script, isPublic: input.is_public ?? false, createdAt: now, updatedAt: now };
     this.templates.set(id, t);
+    this.meter.set(owner, id, bytes);
     return t;
   }
 
@@ -56,17 +71,21 @@ export class TemplateStore {
   }
 
   replace(t: TemplateRecord, input: TemplateInput): TemplateRecord {
+    const bytes = sizeOf(input);
+    this.meter.admit(t.owner, 0, bytes - this.meter.sizeOf(t.id));
     Object.assign(t, { name: input.name, script: input.script, isPublic: input.is_public ?? false, updatedAt: this.now() });
+    this.meter.set(t.owner, t.id, bytes);
     return t;
   }
 
   delete(t: TemplateRecord): void {
-    this.templates.delete(t.id);
+    if (this.templates.delete(t.id)) this.meter.delete(t.id);
   }
 
   reset(owner?: string): void {
-    if (owner === undefined) this.templates.clear();
-    else for (const [id, t] of this.templates) if (t.owner === owner) this.templates.delete(id);
+    this.meter.reset(owner);
+    if (owner === undefined) return this.templates.clear();
+    for (const [id, t] of this.templates) if (t.owner === owner) this.templates.delete(id);
   }
 }
 

@@ -1,10 +1,13 @@
 // Assets: characters (with a voice; they can speak in multi_voice videos) and objects, per
 // account, with an uploaded picture. The upload is multipart field `file`, checked to really be a
-// PNG, JPEG or WebP (its bytes sniffed, then decoded by ffprobe) before it is kept.
+// PNG, JPEG or WebP (its bytes sniffed, then decoded by ffprobe) before it is kept. The store is
+// bounded (x-sandbox.bounds.resources.assets): count and picture bytes per account and in all.
 import { randomUUID } from 'node:crypto';
 import { rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TenantStore, type Resettable } from '../../core/tenant-store.ts';
+import type { ResourceBound } from '../../openapi/policy.ts';
+import { ResourceMeter } from '../../tenancy/resource-meter.ts';
 import type { Handler } from '../../engine/handler.ts';
 import type { FormBody } from '../../engine/transport/multipart.ts';
 import { imageInfo } from '../../media/image-size.ts';
@@ -30,19 +33,25 @@ export interface Asset {
 export class AssetStore implements Resettable {
   private readonly books: TenantStore<Map<string, Asset>>;
   private seq = 0;
+  /** count and picture bytes per account and in all (x-sandbox.bounds.resources.assets) */
+  readonly meter: ResourceMeter;
 
   constructor(
     private readonly dir: string,
     private readonly now: () => number,
+    bound?: ResourceBound,
   ) {
+    this.meter = new ResourceMeter(bound, 'assets');
     this.books = new TenantStore((assets) => {
       for (const a of assets.values()) this.removeImage(a);
     });
   }
 
   add(owner: string, a: Omit<Asset, 'id' | 'createdAt' | 'seq' | 'image'>): Asset {
+    this.meter.admit(owner, 1, 0);
     const asset: Asset = { ...a, id: randomUUID(), image: null, createdAt: this.now(), seq: ++this.seq };
     this.books.upsert(owner, () => new Map()).set(asset.id, asset);
+    this.meter.set(owner, asset.id, 0);
     return asset;
   }
 
@@ -61,6 +70,7 @@ export class AssetStore implements Resettable {
     const asset = book?.get(id);
     if (!book || !asset) return false;
     book.delete(id);
+    this.meter.delete(id);
     this.removeImage(asset);
     return true;
   }
@@ -72,6 +82,7 @@ export class AssetStore implements Resettable {
 
   reset(key?: string): void {
     this.books.reset(key);
+    this.meter.reset(key);
   }
 
   private removeImage(a: Asset): void {
@@ -145,6 +156,8 @@ export function assetHandlers(o: { store: AssetStore; dir: string; maxBytes: num
       if (!file) throw invalidField(['body', 'file'], 'Expected a file upload in the field "file"', 'missing');
       if (!file.data.length) throw invalidField(['body', 'file'], 'The file is empty');
       if (file.data.length > o.maxBytes) throw invalidField(['body', 'file'], `The file is larger than ${o.maxBytes} bytes`);
+      // Room for the new picture (the old one's bytes are given back when it is replaced).
+      store.meter.admit(account.key, 0, file.data.length - store.meter.sizeOf(a.id));
       const type = sniff(file.data);
       if (!type) throw invalidField(['body', 'file'], 'The file is not a PNG, JPEG or WebP image');
       // Decoded for real: a truncated or corrupt image with a good header is refused too.
@@ -160,6 +173,7 @@ export function assetHandlers(o: { store: AssetStore; dir: string; maxBytes: num
         await rename(tmp, join(o.dir, name));
         if (a.image && a.image !== name) void unlink(join(o.dir, a.image)).catch(() => undefined);
         a.image = name;
+        store.meter.set(account.key, a.id, file.data.length);
       } finally {
         await rm(tmp, { force: true });
       }

@@ -4,6 +4,8 @@
 // retries on the sandbox clock. Deleting a callback cancels its pending retries.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { TenantStore, type Resettable } from '../../core/tenant-store.ts';
+import type { ResourceBound } from '../../openapi/policy.ts';
+import { ResourceMeter } from '../../tenancy/resource-meter.ts';
 import type { Handler } from '../../engine/handler.ts';
 import type { WebhookDispatcher } from '../../webhooks/delivery.ts';
 import { conflict, notFound } from './errors.ts';
@@ -36,14 +38,23 @@ export function userIdOf(key: string): string {
 export class CallbackStore implements Resettable {
   private readonly books = new TenantStore<Map<string, Callback>>();
   private seq = 0;
+  /** subscriptions per account and in all (x-sandbox.bounds.resources.callbacks) */
+  private readonly meter: ResourceMeter;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    bound?: ResourceBound,
+  ) {
+    this.meter = new ResourceMeter(bound, 'callbacks');
+  }
 
   add(owner: string, url: string, event: CallbackEvent): Callback {
     const book = this.books.upsert(owner, () => new Map());
     for (const c of book.values()) if (c.url === url && c.event === event) throw conflict('A callback for this url and event already exists');
+    this.meter.admit(owner, 1, Buffer.byteLength(url));
     const cb: Callback = { id: randomUUID(), url, event, secret: newSecret(), isActive: true, createdAt: this.now(), seq: ++this.seq };
     book.set(cb.id, cb);
+    this.meter.set(owner, cb.id, Buffer.byteLength(url));
     return cb;
   }
 
@@ -57,11 +68,14 @@ export class CallbackStore implements Resettable {
   }
 
   remove(owner: string, id: string): boolean {
-    return this.books.get(owner)?.delete(id) ?? false;
+    const removed = this.books.get(owner)?.delete(id) ?? false;
+    if (removed) this.meter.delete(id);
+    return removed;
   }
 
   reset(key?: string): void {
     this.books.reset(key);
+    this.meter.reset(key);
   }
 }
 

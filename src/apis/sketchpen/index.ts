@@ -29,7 +29,7 @@ import { createWhiteboardRenderer } from './whiteboard.ts';
 
 export const sketchpen: ApiModule = {
   id: 'sketchpen',
-  create({ spec, accounts, clock, ledger, faults, work, events, files, register, settings, media, seed }) {
+  create({ spec, accounts, clock, ledger, faults, work, events, files, register, settings, media, seed, outbound }) {
     const { policy } = spec;
     const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
     if (missing.length) throw new Error(`sketchpen: the spec's catalogue lacks ${missing.join(', ')}`);
@@ -45,10 +45,12 @@ export const sketchpen: ApiModule = {
       fidelity: media.fidelity,
       narrator,
       ffmpegTimeoutMs: settings.workTimeoutMs,
-      fetch: { allowHosts: media.allowHosts },
+      fetch: { allowHosts: outbound.allowHosts },
+      // FFmpeg's memory bounded as for PhantomFlow's renders (decision 003).
+      memoryLimitBytes: media.ffmpegMemoryBytes ?? (media.fidelity === 'full' ? 4 : 2) * 2 ** 30,
     });
-    const assets = new AssetStore(files.dir, () => clock.now());
-    const callbacks = new CallbackStore(() => clock.now());
+    const assets = new AssetStore(files.dir, () => clock.now(), policy.bounds.resources.assets);
+    const callbacks = new CallbackStore(() => clock.now(), policy.bounds.resources.callbacks);
     const dispatcher = new WebhookDispatcher({
       api: policy.id,
       clock,
@@ -57,6 +59,8 @@ export const sketchpen: ApiModule = {
       timeoutMs: settings.webhookTimeoutMs,
       historyLimit: settings.webhookHistoryLimit,
       userAgent: 'Sketchpen-Webhooks/1.0 (video-api-sandbox)',
+      // Callback URLs pass the same outbound policy as every URL the sandbox calls (decision 008).
+      allowHosts: outbound.allowHosts,
       onAttempt: webhookEvents(events, policy.id),
     });
     const videos = new Videos({

@@ -26,6 +26,8 @@ import type { WhiteboardRenderer } from './whiteboard.ts';
 /** The states in order, and those a video is processing in after approval. */
 export const STATES = ['pending', 'scripting', 'refining', 'visualising', 'narrating', 'curating', 'rendering', 'completed', 'failed'];
 export const AFTER_APPROVAL = ['visualising', 'narrating', 'curating', 'rendering'];
+/** Active states that wait for the client (an event), not for work. */
+export const WAITING_FOR_CLIENT = ['refining'];
 
 export interface LifecycleDeps {
   api: string;

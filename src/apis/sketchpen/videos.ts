@@ -20,7 +20,7 @@ import type { VideoBilling } from './billing.ts';
 import { notify, type CallbackStore } from './callbacks.ts';
 import { THEME_IDS, VOICE_IDS } from './catalogues.ts';
 import { conflict, invalidField, invalidState, notFound } from './errors.ts';
-import { AFTER_APPROVAL, STATES, videoLifecycle, type LifecycleDeps } from './lifecycle.ts';
+import { AFTER_APPROVAL, STATES, videoLifecycle, WAITING_FOR_CLIENT, type LifecycleDeps } from './lifecycle.ts';
 import { iso, pageOf } from './paging.ts';
 import { estimatedCaptions } from './script.ts';
 import type { Timing } from './timing.ts';
@@ -65,6 +65,7 @@ interface CreateVideoRequest {
 export class Videos implements Resettable {
   readonly engine: JobEngine<VideoData>;
   private readonly activeStates: string[];
+  private readonly workingStates: string[];
 
   constructor(private readonly o: VideosOptions) {
     this.engine = new JobEngine(videoLifecycle({ ...o.lifecycle, timing: o.timing, assets: o.assets }), {
@@ -72,6 +73,9 @@ export class Videos implements Resettable {
       work: o.work,
       workTimeoutMs: o.workTimeoutMs,
       historyLimit: o.historyLimit,
+      // Finished videos are bounded across accounts too (x-sandbox.bounds.finishedJobs): the
+      // oldest are forgotten with their files.
+      totalHistoryLimit: o.policy.bounds.finishedJobs,
       onTransition: (job, from, to) => {
         this.onTransition(job, from, to);
         o.onTransition?.(job, from, to);
@@ -79,6 +83,7 @@ export class Videos implements Resettable {
       onForget: (job) => this.removeFiles(job),
     });
     this.activeStates = o.policy.concurrency.activeStates ?? this.engine.activeStates;
+    this.workingStates = this.activeStates.filter((s) => !WAITING_FOR_CLIENT.includes(s));
   }
 
   view(job: VideoJob, baseUrl = job.data.baseUrl): Record<string, unknown> {
@@ -211,6 +216,15 @@ export class Videos implements Resettable {
 
   reset(key?: string): void {
     this.engine.reset(key);
+  }
+
+  /**
+   * An account whose video is working (a stage holding or running) is not forgotten to make room.
+   * A video waiting for the client (refining: approve or regenerate) does not count: it may wait
+   * forever, and the account bound must hold.
+   */
+  busy(key: string): boolean {
+    return this.engine.active(key, this.workingStates).length > 0;
   }
 
   close(): Promise<void> {

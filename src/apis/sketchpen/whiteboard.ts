@@ -48,7 +48,9 @@ export interface WhiteboardRendererOptions {
   ffmpegTimeoutMs?: number;
   /** for image_url: fixtures/ paths and guarded http(s) downloads, as for PhantomFlow sources */
   fixturesDir?: string;
-  fetch?: { timeoutMs?: number; allowHosts?: string[] };
+  fetch?: { timeoutMs?: number; allowHosts?: readonly string[] };
+  /** address-space cap of the FFmpeg process (bytes, via prlimit where it exists), as for PhantomFlow */
+  memoryLimitBytes?: number;
 }
 
 export interface WhiteboardRenderOptions {
@@ -169,6 +171,7 @@ export function createWhiteboardRenderer(options: WhiteboardRendererOptions): Wh
       outputs = [output.video, output.thumbnail, ...(output.audio ? [output.audio] : [])];
       const run = await runFfmpeg(args, {
         timeoutMs,
+        memoryLimitBytes: options.memoryLimitBytes,
         signal: o.signal,
         onStdout: (chunk) => {
           const m = /out_time_(?:us|ms)=(\d+)/.exec(chunk);

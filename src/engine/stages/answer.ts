@@ -37,8 +37,10 @@ async function fromSpec(ex: Exchange): Promise<void> {
   if (ex.route.kind !== 'match') return;
   let mocked;
   try {
+    // HEAD is GET without a body (the router matched the GET operation); Prism knows only GET.
     // Prism's static answer depends on the operation, Accept and the selection: cacheable by operationId.
-    mocked = await api.mocker.respond({ method: ex.method, path: ex.path, query: ex.query, headers: req.headers, body: ex.body }, ex.mock, ex.route.op.operationId);
+    const method = ex.method === 'head' ? 'get' : ex.method;
+    mocked = await api.mocker.respond({ method, path: ex.path, query: ex.query, headers: req.headers, body: ex.body }, ex.mock, ex.route.op.operationId);
   } catch (err) {
     // A Prefer the spec cannot satisfy (unknown example name, …) is the caller's 400, not our 500.
     if (ex.mock && err instanceof MockUnavailable) throw faultRequestError(ex.policy, `Prefer cannot be satisfied: ${err.message}`);

@@ -9,13 +9,15 @@ import { formAsObject, MultipartError, parseMultipart } from '../transport/multi
 import { BodyTooLarge, mediaTypeOf, readBody } from '../transport/read-body.ts';
 
 /**
- * A body for a JSON operation. No content type, or a JSON, text/plain or form-urlencoded one
- * (curl -d's default), is read as JSON; multipart and other binary types are refused.
+ * A body for a JSON operation: application/json or a +json type, plus what the spec's
+ * x-sandbox.jsonBodies lets through (form-urlencoded for `curl -d`, no Content-Type); anything
+ * else is the API's unsupported-media-type answer. An empty body needs no type.
  */
 export function parseJsonBody(raw: Buffer, contentType: string | undefined, policy: ApiPolicy, required: boolean): unknown {
   const type = mediaTypeOf(contentType);
-  const jsonish = type === '' || type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === 'application/x-www-form-urlencoded';
-  if (!jsonish) throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type ${type} is not supported here; send application/json.`);
+  const { alsoAccept, untyped } = policy.jsonBodies;
+  const jsonish = type === 'application/json' || type.endsWith('+json') || alsoAccept.includes(type) || (type === '' && (untyped === 'json' || raw.length === 0));
+  if (!jsonish) throw new ApiError(policy.errors.unsupportedMediaType, `Content-Type must be application/json (got ${type || 'none'}).`);
   const text = raw.toString('utf8');
   if (text.trim() === '') {
     if (required) throw new ApiError(policy.validation.invalidJson, 'Request body is required: send a JSON object.');

@@ -14,6 +14,8 @@ export function preflight(router: Router<ApiRuntime>) {
     const { api, policy } = ex;
     const peek = api.limiter.peek({ address: ex.req.socket.remoteAddress ?? '' }, limitOf(policy, api.accounts, undefined));
     const requested = ex.req.headers['access-control-request-headers'] as string | undefined;
-    ex.answer = { status: 204, headers: { ...rateHeaders(policy, peek), ...preflightHeaders(allow, requested) } };
+    // A runtime without a CORS grant answers OPTIONS with Allow alone: a browser's preflight fails.
+    const cors = policy.browsers.cors ? preflightHeaders(allow, requested) : { Allow: allow.join(', ') };
+    ex.answer = { status: 204, headers: { ...rateHeaders(policy, peek), ...cors } };
   };
 }

@@ -5,12 +5,15 @@
 // An API that declares `x-sandbox.files.signedUrls` hands out pre-signed links instead: the path
 // plus `expires` (Unix seconds, sandbox clock) and an HMAC `signature` over both; an expired,
 // altered or unsigned link is refused with that API's declared error (403).
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+// Every answer carries a request id (the API's header, and the error body's field where the API
+// puts one) and CORS; files are not rate limited, so no rate-limit headers.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve, sep } from 'node:path';
 import { ApiError } from '../../core/errors.ts';
 import { renderError } from '../envelope.ts';
+import { createRequestIds } from '../request-id.ts';
 import { corsHeaders, sendJson } from './respond.ts';
 import { serveFile } from './serve-file.ts';
 import type { ApiPolicy } from '../../openapi/policy.ts';
@@ -59,7 +62,7 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)*$/;
  * A handler for `/files/<api>/<name>`; returns false when the path is not under /files (the
  * caller passes the request on).
  */
-export function createFilesHandler(roots: Map<string, FileRoot>) {
+export function createFilesHandler(roots: Map<string, FileRoot>, requestId: () => string = createRequestIds()) {
   return function handleFiles(req: IncomingMessage, res: ServerResponse): boolean {
     // Every request passes here first: a string test, not a URL parse, decides it is not ours.
     const raw = req.url ?? '/';
@@ -74,12 +77,11 @@ export function createFilesHandler(roots: Map<string, FileRoot>) {
     const [, , apiId = '', ...rest] = url.pathname.split('/');
     const root = roots.get(apiId) ?? [...roots.values()][0];
     if (!root) return false;
+    const id = requestId();
+    const own = { [root.policy.errors.requestId.header]: id, ...corsHeaders([root.policy.errors.requestId.header]) };
     const fail = (code: string, message: string, headers: Record<string, string> = {}, status?: number) => {
-      // Errors carry a request id like the API's own answers (body field and header, as the API says).
-      const requestId = `req_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
-      const r = renderError(root.policy, new ApiError(code, message, { headers, status }), requestId);
-      const idHeader = root.policy.errors.requestId.header;
-      sendJson(res, r.status, { ...corsHeaders([idHeader]), [idHeader]: requestId, ...r.headers }, r.body, req.method === 'HEAD');
+      const r = renderError(root.policy, new ApiError(code, message, { headers, status }), id);
+      sendJson(res, r.status, { ...own, ...r.headers }, r.body, req.method === 'HEAD');
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       fail(root.policy.errors.methodNotAllowed, `Method ${req.method} is not allowed on ${url.pathname}; allowed: GET, HEAD.`, { Allow: 'GET, HEAD' }, 405);
@@ -118,7 +120,7 @@ export function createFilesHandler(roots: Map<string, FileRoot>) {
       notFound();
       return true;
     }
-    serveFile(req, res, file, corsHeaders(['Content-Range', 'Accept-Ranges', 'Content-Length', 'ETag']));
+    serveFile(req, res, file, { ...own, ...corsHeaders(['Content-Range', 'Accept-Ranges', 'Content-Length', 'ETag', root.policy.errors.requestId.header]) });
     return true;
   };
 }

@@ -4,6 +4,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv } from '../../openapi/ajv.ts';
 import { deref } from '../../openapi/refs.ts';
+import { withoutMappings } from '../../openapi/discriminators.ts';
 import type { ApiSpec } from '../../openapi/load.ts';
 import type { Operation, ParameterSpec } from '../../openapi/operations.ts';
 import type { ValidationStyle } from '../../openapi/policy.ts';
@@ -53,7 +54,8 @@ function makeAjv(doc: object, baseId: string, coerce: boolean): Ajv2020 {
     coerceTypes: coerce ? 'array' : false,
     useDefaults: false,
   }, true);
-  ajv.addSchema(doc as any, baseId);
+  // Ajv tells branches apart by their own tags and refuses OpenAPI's `mapping` (checked at load).
+  ajv.addSchema(withoutMappings(doc) as any, baseId);
   return ajv;
 }
 

@@ -63,7 +63,7 @@ describe('createRenderer', () => {
     expect(near(px2(320, 180), [0xb9, 0x1c, 0x1c])).toBe(true);
 
     // The thumbnail is a real JPEG.
-    expect(readFileSync(r.thumbnail).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(readFileSync(r.thumbnail!).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
   });
 
   it('keeps the requested size at full fidelity, and the aspect ratio of a portrait script', async () => {

@@ -1,7 +1,8 @@
 // Movie script → one FFmpeg command: a colour source per scene, its elements drawn or overlaid in
 // order, the scenes concatenated, every audio element mixed over silence (so the file always has
 // an audio stream), plus a JPEG thumbnail from the same run. One process per render keeps the
-// overhead over bare FFmpeg to the cost of building this argv.
+// overhead over bare FFmpeg to the cost of building this argv. The graph itself goes to FFmpeg as
+// a file (-filter_complex_script): a long script's graph passes the kernel's argument limit.
 import { FONT_FILE } from '../../../media/fonts.ts';
 import { filterValue } from '../../../media/filter-escape.ts';
 import type { ScriptDefaults } from '../script-defaults.ts';
@@ -10,9 +11,8 @@ import type { Element, Fidelity, MovieScript, Position } from './types.ts';
 export const LIGHT_LONG_SIDE = 640;
 const SAMPLE_RATE = 44100;
 /**
- * Media inputs may only read local files: a downloaded "image" that is really a playlist must not
- * make FFmpeg fetch URLs itself, past the source guards (this build's default already limits
- * nested opens; the explicit list keeps it so with any FFMPEG_PATH).
+ * Media inputs are opened with the demuxer decided for them (src/media/source-format.ts: no
+ * playlists, concat scripts or image2 patterns) and may only read local files.
  */
 const LOCAL_ONLY = ['-protocol_whitelist', 'file'];
 
@@ -63,6 +63,8 @@ function place(position: Position | undefined, m: number, names: { W: string; H:
 
 export interface BuiltCommand {
   args: string[];
+  /** the filter graph, for `graphFile` (-filter_complex_script) */
+  graph: string;
   totalSeconds: number;
   geometry: Geometry;
 }
@@ -76,8 +78,17 @@ export interface GraphOptions {
   mediaPath: (element: Element) => string;
   /** does this video source carry audio (from a probe) */
   hasAudio: (element: Element) => boolean;
+  /** the demuxer each media element's file is opened with (decided by src/media/source-format.ts) */
+  mediaFormat: (element: Element) => string;
   output: string;
   thumbnail: string;
+  /** where the filter graph is written: it goes to FFmpeg as a file, never as one huge argument */
+  graphFile: string;
+  /**
+   * threads FFmpeg may use for the filter graph and the encoder (undefined: FFmpeg's default, a
+   * few per core, each with its own frame buffers — that is what memory grows with)
+   */
+  threads?: number;
 }
 
 export function buildCommand(o: GraphOptions): BuiltCommand {
@@ -93,6 +104,9 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
     return inputCount++;
   };
   const audio: string[] = [];
+  // One decoding thread per input when threads are bounded: a source's decoder otherwise starts
+  // one per core, and a script of hundreds of sources would start thousands.
+  const decoderThreads = o.threads === undefined ? [] : ['-threads', '1'];
 
   // Scene boundaries sit on whole frames of the cumulative timeline, so scenes (and the audio
   // placed by `offset`) do not drift by up to a frame per scene when durations are not whole frames.
@@ -122,7 +136,8 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
         const start = isVideo ? Math.min(Math.max(0, el.start ?? 0), scene.duration) : 0;
         const play = isVideo ? Math.max(0, Math.min(el.duration ?? scene.duration, scene.duration - start)) : 0;
         if (isVideo && play <= 0) return;
-        const idx = isVideo ? addInput('-t', play.toFixed(6), ...LOCAL_ONLY, '-i', o.mediaPath(el)) : addInput(...LOCAL_ONLY, '-i', o.mediaPath(el));
+        const open = [...decoderThreads, ...LOCAL_ONLY, '-f', o.mediaFormat(el), '-i', o.mediaPath(el)];
+        const idx = isVideo ? addInput('-t', play.toFixed(6), ...open) : addInput(...open);
         const size = el.width || el.height
           ? `scale=${el.width ? Math.max(2, Math.round(el.width * g.scale)) : -2}:${el.height ? Math.max(2, Math.round(el.height * g.scale)) : -2}`
           : isVideo
@@ -143,7 +158,7 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
         const start = Math.min(el.start ?? 0, scene.duration);
         const play = Math.max(0, Math.min(el.duration ?? scene.duration, scene.duration - start));
         if (play > 0) {
-          const idx = addInput(...LOCAL_ONLY, '-i', o.mediaPath(el));
+          const idx = addInput(...decoderThreads, ...LOCAL_ONLY, '-f', o.mediaFormat(el), '-i', o.mediaPath(el));
           audio.push(audioChain(`${idx}:a`, `a${next}`, offset + start, play, el.volume ?? 1, filters));
         }
         return; // audio does not touch the picture
@@ -157,7 +172,9 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
   filters.push(`${sceneLabels.map((l) => `[${l}]`).join('')}concat=n=${n}:v=1:a=0,format=yuv420p,split=2[vout][vthumb]`);
   // The thumbnail: the frame a second in (or mid-way through a shorter video).
   filters.push(`[vthumb]trim=start=${Math.min(1, total / 2).toFixed(3)},setpts=PTS-STARTPTS[thumb]`);
-  const silence = addInput('-f', 'lavfi', '-t', String(total), '-i', `anullsrc=r=${SAMPLE_RATE}:cl=stereo`);
+  // Fixed-point seconds: String() of a tiny or huge number is an exponent FFmpeg cannot parse.
+  const length = total.toFixed(6);
+  const silence = addInput('-f', 'lavfi', '-t', length, '-i', `anullsrc=r=${SAMPLE_RATE}:cl=stereo`);
   if (audio.length) {
     // amix divides by the number of inputs still running; every chain is padded with silence
     // (apad) so none ends before the timeline does, and the volume filter puts the levels back.
@@ -167,22 +184,24 @@ export function buildCommand(o: GraphOptions): BuiltCommand {
   }
 
   const crf = { low: 32, medium: 28, high: 24 }[script.quality ?? 'high'];
+  const threads = o.threads === undefined ? [] : ['-threads', String(o.threads)];
   const args = [
     '-y',
     '-loglevel', 'error',
     '-progress', 'pipe:1',
     '-nostats',
+    ...(o.threads === undefined ? [] : ['-filter_complex_threads', String(o.threads)]),
     ...inputs,
-    '-filter_complex', filters.join(';'),
+    '-filter_complex_script', o.graphFile,
     '-map', '[vout]', '-map', '[aout]',
-    '-c:v', 'libx264', '-preset', o.fidelity === 'light' ? 'ultrafast' : 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-r', String(g.fps),
+    '-c:v', 'libx264', ...threads, '-preset', o.fidelity === 'light' ? 'ultrafast' : 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-r', String(g.fps),
     '-c:a', 'aac', '-b:a', '96k', '-ar', String(SAMPLE_RATE), '-ac', '2',
-    '-t', String(total),
+    '-t', length,
     '-movflags', '+faststart',
     o.output,
     '-map', '[thumb]', '-frames:v', '1', '-q:v', '4', o.thumbnail,
   ];
-  return { args, totalSeconds: total, geometry: g };
+  return { args, graph: filters.join(';'), totalSeconds: total, geometry: g };
 }
 
 /** One audio source cut to its window, delayed to its place in the timeline, at its volume. */

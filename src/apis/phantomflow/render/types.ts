@@ -38,12 +38,17 @@ export type RenderResult =
   | {
       ok: true;
       file: string;
-      thumbnail: string;
+      /** absent when FFmpeg drew no thumbnail frame */
+      thumbnail?: string;
       durationSeconds: number;
       width: number;
       height: number;
       fps: number;
       bytes: number;
+      /** size of the thumbnail, when there is one */
+      thumbnailBytes?: number;
+      /** the FFmpeg process's peak resident memory, where the platform tells (Linux) */
+      peakRssBytes?: number;
       /** the FFmpeg argv that produced the file (for the benchmark's bare-FFmpeg comparison) */
       command: string[];
     }
@@ -54,6 +59,8 @@ export interface RenderOptions {
   fidelity?: Fidelity;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
+  /** kill FFmpeg after this long (default: the renderer's ffmpegTimeoutMs) */
+  timeoutMs?: number;
 }
 
 export interface Renderer {
