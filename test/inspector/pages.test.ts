@@ -114,7 +114,7 @@ describe.skipIf(browserSkipReason)(title, { timeout: 60_000 }, () => {
       await page.close();
     });
 
-    it('filters narrow the table; with the log at its cap it stays a page of 100 rows, paged', async () => {
+    it('filters narrow the table; with the log at its cap it stays a page of 50 rows, paged', async () => {
       const s = await startSandbox({ requestLogSize: 1000 });
       try {
         const key = freshKey('ve_test_enterprise_');
@@ -124,13 +124,13 @@ describe.skipIf(browserSkipReason)(title, { timeout: 60_000 }, () => {
         const page = await openInspector(browser.context, s.url);
         const view = page.locator('#page-requests');
         const count = () => page.locator('#requests-table tbody tr').count();
-        expect(await count()).toBe(100);
-        expect(await page.locator('#requests-summary').textContent()).toBe('Showing 1–100 of the log (it keeps the last 1000; 1050 recorded since the last reset).');
-        for (let p = 2; p <= 10; p++) {
+        expect(await count()).toBe(50);
+        expect(await page.locator('#requests-summary').textContent()).toBe('Showing 1–50 of the log (it keeps the last 1000; 1050 recorded since the last reset).');
+        for (let p = 2; p <= 20; p++) {
           await page.getByRole('button', { name: 'Older' }).click();
           await page.locator('#requests-page', { hasText: `Page ${p}` }).waitFor();
-          await page.locator('#requests-summary', { hasText: `Showing ${(p - 1) * 100 + 1}–${p * 100} ` }).waitFor();
-          expect(await count()).toBe(100);
+          await page.locator('#requests-summary', { hasText: `Showing ${(p - 1) * 50 + 1}–${p * 50} ` }).waitFor();
+          expect(await count()).toBe(50);
         }
         expect(await page.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
         // New traffic while on an old page is counted, not shown; "Show the newest" goes back.
@@ -145,10 +145,10 @@ describe.skipIf(browserSkipReason)(title, { timeout: 60_000 }, () => {
         // A burst of live traffic: still one page of rows.
         await view.getByLabel('Path contains').fill('');
         await view.getByLabel('Status').selectOption('');
-        await page.locator('#requests-summary', { hasText: 'Showing 1–100' }).waitFor();
+        await page.locator('#requests-summary', { hasText: 'Showing 1–50' }).waitFor();
         await Promise.all(Array.from({ length: 200 }, () => fetch(`${s.url}/api/account`, { headers: { 'x-api-key': key } }).then((r) => r.arrayBuffer())));
         await until(page, () => document.querySelector('#requests-table tbody tr')?.textContent?.includes('/api/account'));
-        expect(await count()).toBe(100);
+        expect(await count()).toBe(50);
         await page.close();
       } finally {
         await s.close();

@@ -5,7 +5,7 @@
 const BASE = new URL('../', location.href); // …/__sandbox/
 const ROOT = new URL('../../', location.href); // the sandbox itself, for /files and curl lines
 const TOKEN_KEY = 'video-api-sandbox.admin-token';
-const PAGE_SIZE = 100;
+const PAGE_SIZE = 50; // rows per page: what a screen shows, laid out and painted fast
 
 // ───────────────────────────────────────────── DOM helpers
 
@@ -1197,8 +1197,20 @@ async function route(focus) {
     heading.tabIndex = -1;
     heading.focus();
   }
-  // The fault form's menus and the page's data come side by side.
-  await Promise.all([name === 'faults' ? refreshFaultForm().catch(reportError) : undefined, pages[name].stale ? pages[name].load() : undefined]);
+  // The fault form's menus come from the specs (two large documents): they fill in beside the
+  // page's data, which is shown without waiting for them; the form is busy until then.
+  if (name === 'faults') {
+    const form = $('#fault-form');
+    form.setAttribute('aria-busy', 'true');
+    form.querySelector('button[type="submit"]').disabled = true;
+    refreshFaultForm()
+      .catch(reportError)
+      .finally(() => {
+        form.removeAttribute('aria-busy');
+        form.querySelector('button[type="submit"]').disabled = false;
+      });
+  }
+  if (pages[name].stale) await pages[name].load();
   renderClock();
 }
 
