@@ -297,6 +297,8 @@ export class RenderJobs {
 
   private removeFiles(job: Job<RenderJobData>): void {
     if (job.state === 'completed') this.fileBytes -= job.data.fileBytes;
+    // A job that never rendered has no file (a reset of 1,000 queued jobs must not issue 2,000 unlinks).
+    if (job.enteredAt.rendering === undefined) return;
     // By the renderer's names, whatever the job got to record: a render finishing as its job is
     // forgotten must not leave its files behind.
     for (const name of new Set([job.data.outputFile, job.data.thumbnailFile, `${job.id}.mp4`, `${job.id}.jpg`])) {
