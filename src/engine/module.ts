@@ -102,3 +102,9 @@ export interface ApiModule {
   id: string;
   create(env: ModuleEnv): ApiInstance;
 }
+
+/** The catalogue codes a module raises itself: a spec that lacks one fails at start-up, naming it. */
+export function requireCatalogueCodes(moduleId: string, spec: ApiSpec, codes: readonly string[]): void {
+  const missing = codes.filter((c) => !spec.policy.errors.catalogue[c]);
+  if (missing.length) throw new Error(`${moduleId}: the spec's catalogue lacks ${missing.join(', ')}`);
+}

@@ -6,7 +6,7 @@
 //   render.ts        POST /api/render, POST /api/render/template
 //   jobs.ts          the render lifecycle, job objects, listing, settle/refund + webhook at the end
 //   billing.ts       estimate, reservation, settlement, refund
-import type { ApiModule } from '../../engine/module.ts';
+import { requireCatalogueCodes, type ApiModule } from '../../engine/module.ts';
 import { durationPricingFrom } from '../../tenancy/pricing.ts';
 import { bundleSchema } from '../../openapi/refs.ts';
 import { MOVIE_SCRIPT, scriptDefaultsOf } from './script-defaults.ts';
@@ -27,8 +27,7 @@ export const phantomflow: ApiModule = {
   id: 'phantomflow',
   create({ spec, accounts, clock, ledger, validators, faults, work, events, files, register, settings, media, outbound }) {
     const { policy } = spec;
-    const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
-    if (missing.length) throw new Error(`phantomflow: the spec's catalogue lacks ${missing.join(', ')}`);
+    requireCatalogueCodes('phantomflow', spec, OWN_CODES);
     const pricing = durationPricingFrom(policy.credits);
     if (!pricing) throw new Error('phantomflow: x-sandbox.credits needs {perSecond, rounding}');
 

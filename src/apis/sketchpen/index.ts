@@ -9,7 +9,7 @@
 //   assets.ts      characters, objects, uploads    callbacks.ts     subscriptions, deliveries
 //   catalogues.ts  themes, voices                  account.ts       GET /account
 import { availableParallelism } from 'node:os';
-import type { ApiModule } from '../../engine/module.ts';
+import { requireCatalogueCodes, type ApiModule } from '../../engine/module.ts';
 import { createNarrator } from '../../media/speech.ts';
 import { partPricingFrom } from '../../tenancy/pricing.ts';
 import { WebhookDispatcher } from '../../webhooks/delivery.ts';
@@ -31,8 +31,7 @@ export const sketchpen: ApiModule = {
   id: 'sketchpen',
   create({ spec, accounts, clock, ledger, faults, work, events, files, register, settings, media, seed, outbound }) {
     const { policy } = spec;
-    const missing = OWN_CODES.filter((c) => !policy.errors.catalogue[c]);
-    if (missing.length) throw new Error(`sketchpen: the spec's catalogue lacks ${missing.join(', ')}`);
+    requireCatalogueCodes('sketchpen', spec, OWN_CODES);
     const pricing = partPricingFrom(policy.credits);
     if (!pricing) throw new Error('sketchpen: x-sandbox.credits needs {perScene, audio, minimumToCreate}');
     const stages = checkSpec(spec.doc, policy, STATES);

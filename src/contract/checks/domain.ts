@@ -7,6 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fail, pass, skip, type Check, type CheckContext } from '../types.ts';
 import { schemaBookOf } from '../spec-schemas.ts';
 import { at } from '../profile.ts';
+import { mediaType } from './response.ts';
 
 interface Probe {
   formatName?: string;
@@ -17,6 +18,13 @@ interface Probe {
 }
 
 const f = (ctx: CheckContext) => ctx.facts as Record<string, any>;
+
+/** What every file check asks first: the file is on the API's own host and downloaded with a 200. */
+function downloadFailure(res: { status: number; text: string }, x: Record<string, any>, role: string, onHost: string) {
+  if (x.offHost) return fail(onHost, x.offHost);
+  if (res.status !== 200) return fail(`200 downloading the ${role}`, `${res.status} ${res.text.slice(0, 200)}`);
+  return undefined;
+}
 
 export const jobAccepted: Check = {
   name: 'job_accepted',
@@ -49,12 +57,12 @@ export const outputIsMp4: Check = {
   run(_op, _req, res, ctx) {
     if (ctx.meta.kind !== 'file' || ctx.meta.role !== 'video') return undefined;
     const x = f(ctx);
-    if (x.offHost) return fail(`a video URL on ${x.expectedHost} (the sandbox serves its own files)`, x.offHost);
-    if (res.status !== 200) return fail('200 downloading the video', `${res.status} ${res.text.slice(0, 200)}`);
+    const bad = downloadFailure(res, x, 'video', `a video URL on ${x.expectedHost} (the sandbox serves its own files)`);
+    if (bad) return bad;
     const p: Probe = x.probe ?? {};
     if (p.error || !p.formatName) return fail('a file ffprobe reads', p.error ?? 'unreadable');
     if (!/\bmp4\b/.test(p.formatName) || !p.video) return fail('an MP4 with a video stream', `${p.formatName}${p.video ? '' : ', no video stream'}`);
-    const ct = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const ct = mediaType(res.headers['content-type']);
     if (/^(text\/|application\/json)/.test(ct)) return fail('a video Content-Type (video/mp4)', `Content-Type: ${ct}`);
     if (typeof x.expectedDuration === 'number') {
       const tol = Math.max(0.3, x.expectedDuration * 0.05);
@@ -100,12 +108,12 @@ export const thumbnailIsImage: Check = {
   run(_op, _req, res, ctx) {
     if (ctx.meta.kind !== 'file' || ctx.meta.role !== 'thumbnail') return undefined;
     const x = f(ctx);
-    if (x.offHost) return fail(`a thumbnail URL on ${x.expectedHost}`, x.offHost);
-    if (res.status !== 200) return fail('200 downloading the thumbnail', `${res.status} ${res.text.slice(0, 200)}`);
+    const bad = downloadFailure(res, x, 'thumbnail', `a thumbnail URL on ${x.expectedHost}`);
+    if (bad) return bad;
     const bytes = res.bytes ?? Buffer.alloc(0);
     const kind = MAGIC.find(([, test]) => test(bytes))?.[0];
     if (!kind) return fail('JPEG, PNG, WebP or GIF bytes', `${bytes.length} bytes starting ${bytes.subarray(0, 8).toString('hex')}`);
-    const ct = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const ct = mediaType(res.headers['content-type']);
     if (!ct.startsWith('image/')) return fail(`Content-Type image/* (the bytes are ${kind})`, `Content-Type: ${ct || 'none'}`);
     const p: Probe = x.probe ?? {};
     if (!p.video || !(p.video.width > 0 && p.video.height > 0)) return fail('an image ffprobe reads with a size', p.error ?? 'no picture');
@@ -120,13 +128,13 @@ export const audioIsAudio: Check = {
   run(_op, _req, res, ctx) {
     if (ctx.meta.kind !== 'file' || ctx.meta.role !== 'audio') return undefined;
     const x = f(ctx);
-    if (x.offHost) return fail(`an audio URL on ${x.expectedHost}`, x.offHost);
-    if (res.status !== 200) return fail('200 downloading the audio', `${res.status} ${res.text.slice(0, 200)}`);
+    const bad = downloadFailure(res, x, 'audio', `an audio URL on ${x.expectedHost}`);
+    if (bad) return bad;
     const p: Probe = x.probe ?? {};
     if (p.error || !p.formatName) return fail('a file ffprobe reads', p.error ?? 'unreadable');
     if (!p.audio) return fail('an audio stream', `${p.formatName} without one`);
     if (p.video) return fail('audio only (the video is a file of its own)', `a ${p.video.codec} picture stream too`);
-    const ct = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const ct = mediaType(res.headers['content-type']);
     if (!ct.startsWith('audio/')) return fail('Content-Type audio/*', `Content-Type: ${ct || 'none'}`);
     if (typeof x.videoDuration === 'number' && Math.abs((p.durationSeconds ?? 0) - x.videoDuration) > 0.3) {
       return fail(`the video's duration, ${x.videoDuration} s (±0.3)`, `${p.durationSeconds} s`);

@@ -6,7 +6,8 @@ import { errorObject } from '../profile.ts';
 import { schemaBookOf, schemaProvenance } from '../spec-schemas.ts';
 import { fail, pass, type Check } from '../types.ts';
 
-const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
+/** A Content-Type's media type, parameters dropped, lower-cased. */
+export const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
 
 export const responseReceived: Check = {
   name: 'response_received',
