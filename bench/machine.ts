@@ -1,7 +1,7 @@
 // The machine a benchmark ran on, written next to every result.
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem, platform, release, arch } from 'node:os';
-import { FFMPEG } from '../src/media/ffmpeg.ts';
+import { ffmpegPath } from '../src/media/ffmpeg.ts';
 
 export function machine(): Record<string, string | number> {
   const cpu = cpus();
@@ -16,6 +16,6 @@ export function machine(): Record<string, string | number> {
 
 /** "N-47683-g0e8eb07980-static" from the first line of `ffmpeg -version`. */
 export function ffmpegVersion(): string {
-  const first = spawnSync(FFMPEG, ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+  const first = spawnSync(ffmpegPath(), ['-version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   return /version (\S+)/.exec(first)?.[1] ?? 'unknown';
 }

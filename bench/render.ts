@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRenderer, probe, type MovieScript } from '../src/apis/phantomflow/render/index.ts';
-import { FFMPEG } from '../src/media/ffmpeg.ts';
+import { ffmpegPath } from '../src/media/ffmpeg.ts';
 import { ROOT } from '../src/paths.ts';
 import { ffmpegVersion, machine } from './machine.ts';
 
@@ -40,7 +40,7 @@ async function main() {
     command = r.command;
     // The same argv, spawned directly: what FFmpeg alone costs.
     const t1 = performance.now();
-    const b = spawnSync(FFMPEG, ['-hide_banner', '-nostdin', ...command], { stdio: 'ignore' });
+    const b = spawnSync(ffmpegPath(), ['-hide_banner', '-nostdin', ...command], { stdio: 'ignore' });
     bare.push(performance.now() - t1);
     if (b.status !== 0) throw new Error(`bare FFmpeg exited with ${b.status}`);
   }

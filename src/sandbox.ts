@@ -61,11 +61,12 @@ export interface SandboxOptions {
   requestLogBodyBytes?: number;
   /** the control API's event stream (GET /__sandbox/events): queue, replay and heartbeat bounds */
   events?: Omit<EventBusOptions, 'now'>;
-  /** heavy work (renders) running at once across every API; default one per CPU core */
+  /** heavy work (renders) running at once across every API; default one per CPU core, plus one */
   workConcurrency?: number;
   /**
-   * slots one key may hold at once; default all but one (one per core left for the other keys),
-   * so another key's job starts at once however many one key has queued (decision 016)
+   * slots one key may hold at once; default all but one (with the default slots: one per core),
+   * so a lone key uses every core and another key's job still starts at once however many one key
+   * has queued (decision 016)
    */
   workPerKey?: number;
   /** job lifecycle and webhook tuning passed to every API module */
@@ -134,7 +135,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   removeStaleDataDirs();
   const dataDir = options.dataDir ?? createDataDir();
   const specs = loadApiSpecs(options.specs, options.only);
-  const slots = Math.max(1, options.workConcurrency ?? availableParallelism());
+  // One slot more than cores: a lone key renders on every core, and the spare one is there the
+  // moment another key's job arrives (renders cannot be preempted).
+  const slots = Math.max(1, options.workConcurrency ?? availableParallelism() + 1);
   const work = new Semaphore(slots, { maxPerTenant: Math.min(slots, options.workPerKey ?? Math.max(1, slots - 1)) });
   const prism = new PrismWorker();
   const events = new EventBus({ ...options.events, now: () => new Date(clock.now()).toISOString() });

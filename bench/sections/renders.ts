@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRenderer, type MovieScript } from '../../src/apis/phantomflow/render/index.ts';
-import { FFMPEG } from '../../src/media/ffmpeg.ts';
+import { ffmpegPath } from '../../src/media/ffmpeg.ts';
 import { exchange } from '../lib/http-load.ts';
 import { untilIdle } from '../lib/proc.ts';
 import { stop } from '../lib/servers.ts';
@@ -50,7 +50,7 @@ async function direct(args: string[], outDir: string, jobs: number, concurrency:
     for (let i = next++; i < jobs; i = next++) {
       const argv = args.map((a) => from.reduce((s, f, k) => s.replace(f, join(outDir, `direct${i}.${k ? 'jpg' : 'mp4'}`)), a));
       await new Promise<void>((resolve, reject) => {
-        const c = spawn(FFMPEG, ['-hide_banner', '-nostdin', ...argv], { stdio: 'ignore' });
+        const c = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', ...argv], { stdio: 'ignore' });
         c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`FFmpeg exited with ${code}`))));
       });
     }

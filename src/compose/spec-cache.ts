@@ -16,12 +16,13 @@ export const SPEC_CACHE = new StartCache(join(ROOT, 'node_modules/.cache/video-a
 
 const loaded = new Map<string, { stamp: string; spec: ApiSpec }>();
 
-function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
+function deepFreeze<T>(value: T): T {
   // RegExps (key patterns) keep their writable lastIndex; functions are the spec's own lookups.
-  if (!value || typeof value !== 'object' || value instanceof RegExp || seen.has(value)) return value;
-  seen.add(value);
-  for (const v of Object.values(value)) deepFreeze(v, seen);
-  return Object.freeze(value);
+  // An object is frozen before its children, so "frozen" marks it as seen (shared nodes, cycles).
+  if (!value || typeof value !== 'object' || value instanceof RegExp || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key in value) deepFreeze(value[key]);
+  return value;
 }
 
 export function sharedSpec(file: string): ApiSpec {

@@ -3,12 +3,15 @@
 // nothing downloads at install time) unless FFMPEG_PATH / FFPROBE_PATH point elsewhere.
 import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import ffprobeInstaller from '@ffprobe-installer/ffprobe';
 
-export const FFMPEG = process.env.FFMPEG_PATH || ffmpegInstaller.path;
-export const FFPROBE = process.env.FFPROBE_PATH || ffprobeInstaller.path;
+// The installer packages are resolved on first use: a start that renders nothing need not load them.
+const require = createRequire(import.meta.url);
+let ffmpegBin: string | undefined;
+let ffprobeBin: string | undefined;
+export const ffmpegPath = (): string => (ffmpegBin ??= process.env.FFMPEG_PATH || (require('@ffmpeg-installer/ffmpeg') as { path: string }).path);
+export const ffprobePath = (): string => (ffprobeBin ??= process.env.FFPROBE_PATH || (require('@ffprobe-installer/ffprobe') as { path: string }).path);
 
 const checked = new Set<string>();
 /** npm may skip the packages' install scripts that set the exec bit; set it once ourselves. */
@@ -140,11 +143,11 @@ function run(bin: string, args: string[], options: RunOptions = {}): Promise<Run
 }
 
 export function runFfmpeg(args: string[], options?: RunOptions): Promise<RunResult> {
-  return run(FFMPEG, ['-hide_banner', '-nostdin', ...args], options);
+  return run(ffmpegPath(), ['-hide_banner', '-nostdin', ...args], options);
 }
 
 export function runFfprobe(args: string[], options?: RunOptions): Promise<RunResult> {
-  return run(FFPROBE, ['-v', 'error', ...args], options);
+  return run(ffprobePath(), ['-v', 'error', ...args], options);
 }
 
 /** The line of FFmpeg's stderr that says what went wrong (the last non-noise line). */

@@ -9,12 +9,24 @@ interface Discriminator {
   mapping?: Record<string, string>;
 }
 
-function visit(node: unknown, at: string, each: (schema: Record<string, any>, at: string) => void): void {
-  if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${at}/${i}`, each));
+/** Calls `each` on every schema with a discriminator, with its JSON pointer (built only then: this walks whole documents). */
+function visit(node: unknown, path: string[], each: (schema: Record<string, any>, at: string) => void): void {
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => {
+      path.push(String(i));
+      visit(n, path, each);
+      path.pop();
+    });
+    return;
+  }
   if (!node || typeof node !== 'object') return;
   const obj = node as Record<string, any>;
-  if (obj.discriminator && typeof obj.discriminator === 'object') each(obj, at);
-  for (const [k, v] of Object.entries(obj)) visit(v, `${at}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`, each);
+  if (obj.discriminator && typeof obj.discriminator === 'object') each(obj, ['#', ...path.map((k) => k.replaceAll('~', '~0').replaceAll('/', '~1'))].join('/'));
+  for (const k in obj) {
+    path.push(k);
+    visit(obj[k], path, each);
+    path.pop();
+  }
 }
 
 /** The tag values a branch schema accepts for `property` (its const or enum). */
@@ -28,7 +40,7 @@ function tagsOf(doc: unknown, branch: any, property: string): unknown[] {
 /** Problems with discriminators: a missing mapping, or one that disagrees with the branches' tags. */
 export function checkDiscriminators(doc: unknown): string[] {
   const problems: string[] = [];
-  visit(doc, '#', (schema, at) => {
+  visit(doc, [], (schema, at) => {
     const d = schema.discriminator as Discriminator;
     const branches: any[] = schema.oneOf ?? schema.anyOf ?? [];
     const expected = new Map<string, string>();
@@ -56,7 +68,7 @@ export function checkDiscriminators(doc: unknown): string[] {
 /** A copy of the document without discriminator mappings (for Ajv, which validates by the branches' tags). */
 export function withoutMappings<T>(doc: T): T {
   const copy = structuredClone(doc);
-  visit(copy, '#', (schema) => {
+  visit(copy, [], (schema) => {
     delete (schema.discriminator as Discriminator).mapping;
   });
   return copy;

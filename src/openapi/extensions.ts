@@ -135,14 +135,24 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'pat
 /** Every problem with the document's x- extensions, as "where: what" lines. */
 export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy, passes: SchemaPasses = (_s, _v, check) => check()): string[] {
   const problems: string[] = [];
-  const visit = (node: unknown, pointer: string[], place: Place) => {
-    if (Array.isArray(node)) return node.forEach((n, i) => visit(n, [...pointer, String(i)], 'other'));
+  // One path stack, pushed and popped, rather than a new array per node: this walks every node of
+  // every document at each start.
+  const pointer: string[] = [];
+  const visit = (node: unknown, place: Place) => {
+    if (Array.isArray(node)) {
+      node.forEach((n, i) => {
+        pointer.push(String(i));
+        visit(n, 'other');
+        pointer.pop();
+      });
+      return;
+    }
     if (!node || typeof node !== 'object') return;
-    for (const [key, value] of Object.entries(node)) {
-      const at = [...pointer, key];
+    for (const key in node) {
+      const value = (node as Record<string, unknown>)[key];
       if (key.startsWith('x-')) {
         const ext = EXTENSIONS[key];
-        const where = `/${at.join('/')}`;
+        const where = `/${[...pointer, key].join('/')}`;
         if (!ext) problems.push(`${where}: unknown extension ${key} (known: ${Object.keys(EXTENSIONS).join(', ')})`);
         else if (!ext.places.includes(place)) problems.push(`${where}: ${key} does not belong here (it goes on: ${ext.places.join(', ')})`);
         else {
@@ -151,10 +161,13 @@ export function checkExtensions(doc: Record<string, unknown>, policy: ApiPolicy,
         }
         continue;
       }
-      visit(value, at, placeOf(pointer, key));
+      const childPlace = placeOf(pointer, key);
+      pointer.push(key);
+      visit(value, childPlace);
+      pointer.pop();
     }
   };
-  visit(doc, [], 'root');
+  visit(doc, 'root');
   return problems;
 }
 

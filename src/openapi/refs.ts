@@ -2,6 +2,8 @@
 
 export function decodePointer(ref: string): string[] {
   if (!ref.startsWith('#')) throw new Error(`only local references are supported, got ${ref}`);
+  // The common case (`#/components/schemas/Name`) has nothing to decode.
+  if (ref.startsWith('#/') && !/[~%]/.test(ref)) return ref.slice(2).split('/');
   return ref
     .slice(1)
     .split('/')

@@ -37,6 +37,36 @@ describe('a flood from one key', () => {
   }, 240_000);
 });
 
+describe('the default slots: one per core and a spare', () => {
+  let sb: RunningSandbox;
+  // Two cores' worth: three slots, a key holds at most two (what the defaults give on two cores).
+  beforeAll(async () => {
+    sb = await startSandbox({ jobs: { queueDelayMs: 0 }, workConcurrency: 3 });
+  });
+  afterAll(() => sb.close());
+
+  it("let a lone key render on every core, and still start another key's job at once", async () => {
+    const flood = freshKey('ve_test_', 'enterprise');
+    const small = freshKey('ve_test_', 'enterprise');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': flood }, body: script(10) });
+      expect(r.status, r.text).toBe(202);
+      ids.push(r.body.job_id);
+    }
+    const mine = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': small }, body: script(1) });
+    expect(mine.status).toBe(202);
+    const job = await waitForJob(sb.url, small, mine.body.job_id, { timeoutMs: 120_000 });
+    expect(job.status).toBe('completed');
+    const floodJobs = await Promise.all(ids.map((id) => waitForJob(sb.url, flood, id, { timeoutMs: 180_000 })));
+    const spans = floodJobs.map((j) => [Date.parse(j.started_at), Date.parse(j.completed_at)] as const).sort((a, b) => a[0] - b[0]);
+    // The flood's first two renders ran side by side; its third waited for one of them.
+    expect(spans[1]![0]).toBeLessThan(spans[0]![1]);
+    expect(spans[2]![0]).toBeGreaterThanOrEqual(Math.min(spans[0]![1], spans[1]![1]));
+    expect(Date.parse(job.started_at)).toBeLessThan(Math.min(spans[0]![1], spans[1]![1]));
+  }, 240_000);
+});
+
 describe('bounded queue and per-job caps', () => {
   let sb: RunningSandbox;
   beforeAll(async () => {
