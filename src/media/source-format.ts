@@ -4,7 +4,7 @@
 // So the format is decided here, from the first bytes, against an allow-list per element kind;
 // ffprobe then reads the file with that demuxer forced (and only the file protocol) and its
 // streams must carry allowed codecs. The render opens the file with the same forced demuxer.
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { probe } from './probe.ts';
 
 export type MediaKind = 'image' | 'video' | 'audio';
@@ -73,12 +73,37 @@ export interface InspectOptions {
   timeoutMs?: number;
   /** largest picture (width × height) a source may have: decoding is what costs memory */
   maxPixels?: number;
+  /**
+   * the file outlives the job (a fixture): a usable verdict is kept for it, keyed by its size and
+   * modification time. Each inspection runs ffprobe (tens of ms of CPU), and a batch of renders
+   * uses the same few fixtures.
+   */
+  reusable?: boolean;
 }
+
+const verdicts = new Map<string, Inspection>();
+const MAX_VERDICTS = 256;
 
 const KIND_WORD: Record<MediaKind, string> = { image: 'an image', video: 'a video', audio: 'an audio file' };
 
 /** Decide what the local file `path` is, for an element of `kind`; `name` is how messages call it. */
 export async function inspectSource(path: string, kind: MediaKind, name: string, options: InspectOptions = {}): Promise<Inspection> {
+  if (!options.reusable) return inspect(path, kind, name, options);
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return inspect(path, kind, name, options);
+  const key = `${kind}\0${options.maxPixels ?? ''}\0${st.size}\0${st.mtimeMs}\0${path}`;
+  const kept = verdicts.get(key);
+  if (kept) return kept;
+  const verdict = await inspect(path, kind, name, options);
+  // Only a usable verdict is kept: a refusal names the source as this job called it.
+  if (verdict.ok) {
+    if (verdicts.size >= MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
+    verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+async function inspect(path: string, kind: MediaKind, name: string, options: InspectOptions): Promise<Inspection> {
   const refuse = (why: string): Inspection => ({ ok: false, message: `Source ${name} is not usable as ${KIND_WORD[kind]}: ${why}` });
   let head: Buffer;
   try {

@@ -1,0 +1,17 @@
+import { spawn } from 'node:child_process';
+import { load, exchange } from '../bench/lib/http-load.ts';
+import { until200 } from '../bench/lib/servers.ts';
+import { PF_KEY, READY } from '../bench/lib/targets.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+const port = 4878;
+const child = spawn(process.execPath, ['.probe/heapserve.mjs', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+await until200(port, READY, performance.now());
+const r = await exchange(port, { method: 'POST', path: '/api/render', headers: { 'x-api-key': PF_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ scenes: [{ duration: 1, elements: [] }] }) });
+const id = JSON.parse(r.body.toString()).job_id;
+const req = { method: 'GET', path: `/api/jobs/${id}`, headers: { 'x-api-key': PF_KEY } };
+await load(req, { port, connections: 10, durationMs: 1500 });
+child.kill('SIGUSR2'); await sleep(300);
+const res = await load(req, { port, connections: 10, amount: 10000 });
+console.log('requests', res.count);
+const exited = new Promise((r) => child.once('exit', r));
+child.kill('SIGTERM'); await exited;
