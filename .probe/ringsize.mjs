@@ -1,0 +1,17 @@
+const { createSandbox } = await import('/work/main/dist/index.js');
+const sb = createSandbox(JSON.parse(process.env.OPTS ?? '{}'));
+const { url } = await sb.listen(0, '127.0.0.1');
+const K = { 'x-api-key': 've_test_enterprise_bench0001' };
+const job = await (await fetch(url + '/api/render', { method: 'POST', headers: { ...K, 'content-type': 'application/json' }, body: JSON.stringify({ scenes: [{ duration: 1, elements: [] }] }) })).json();
+const path = url + '/api/jobs/' + job.job_id;
+const http = await import('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const get = () => new Promise((res) => http.get(path, { headers: K, agent }, (r) => { r.resume(); r.on('end', res); }));
+for (let i = 0; i < 1200; i++) await get();
+global.gc(); global.gc();
+const full = process.memoryUsage().heapUsed;
+await fetch(url + '/__sandbox/reset', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.text()).then((t) => console.log('reset', t.slice(0, 80)));
+global.gc(); global.gc();
+const empty = process.memoryUsage().heapUsed;
+console.log('ring of 1000:', ((full - empty) / 1000).toFixed(0), 'bytes per entry');
+agent.destroy(); await sb.close();
