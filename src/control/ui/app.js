@@ -1,6 +1,11 @@
-// The sandbox inspector: a plain ES module, no build step, no dependencies. Everything it shows
+// The sandbox inspector: a plain script, no build step, no dependencies. Everything it shows
 // and does goes through the control API (…/__sandbox/, relative to this page), and it follows the
 // sandbox live through the control API's event stream (GET /__sandbox/events).
+// A classic script first in <head>, not a module (modules wait for the page to be parsed): it
+// asks for the page's first data before the browser has parsed the page (see `main`). Strict and
+// in a block of its own, so nothing lands on `window`.
+'use strict';
+{
 
 const BASE = new URL('../', location.href); // …/__sandbox/
 const ROOT = new URL('../../', location.href); // the sandbox itself, for /files and curl lines
@@ -148,7 +153,8 @@ class ApiError extends Error {
 let tokenPrompt;
 /** Ask for the admin token (once for every caller waiting on it). */
 function askToken() {
-  tokenPrompt ??= new Promise((resolve) => {
+  // An early request may be refused before the dialog is parsed.
+  tokenPrompt ??= domReady.then(() => new Promise((resolve) => {
     const dialog = $('#token-dialog');
     const form = $('#token-form');
     $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? 'That token was refused; try again.' : '';
@@ -161,7 +167,7 @@ function askToken() {
       resolve();
     };
     if (!dialog.open) dialog.showModal();
-  });
+  }));
   return tokenPrompt;
 }
 
@@ -170,7 +176,18 @@ function authHeaders() {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/**
+ * GETs started while the page was still being parsed (see `main`), by path: the first `api('GET',
+ * path)` of that very path takes its answer instead of asking again.
+ */
+const early = new Map();
+
 async function api(method, path, body) {
+  if (method === 'GET' && early.has(path)) {
+    const answer = early.get(path);
+    early.delete(path);
+    return answer;
+  }
   for (;;) {
     const headers = { accept: 'application/json', ...authHeaders() };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -298,10 +315,13 @@ const requests = {
   filters() {
     return values($('#request-filters'));
   },
+  /** What the first data of the page is (`f`: the filters' values; {} before the page is parsed). */
+  paths(f) {
+    return [`requests${query({ api: f.api, key: f.key, status: f.status, path: f.path, faulted: f.faulted, before: this.cursor, limit: PAGE_SIZE + 1 })}`];
+  },
   async load() {
     this.stale = false;
-    const f = this.filters();
-    const data = await api('GET', `requests${query({ api: f.api, key: f.key, status: f.status, path: f.path, faulted: f.faulted, before: this.cursor, limit: PAGE_SIZE + 1 })}`);
+    const [data] = await Promise.all(this.paths(this.filters()).map((p) => api('GET', p)));
     this.capacity = data.capacity;
     this.total = data.total;
     this.hasOlder = data.data.length > PAGE_SIZE;
@@ -510,10 +530,10 @@ const jobs = {
   rows: [],
   selected: undefined, // "api/job_id"
   stale: true,
+  paths: (f) => [`jobs${query({ api: f.api, key: f.key, status: f.status, limit: PAGE_SIZE })}`],
   async load() {
     this.stale = false;
-    const f = values($('#job-filters'));
-    const data = await api('GET', `jobs${query({ api: f.api, key: f.key, status: f.status, limit: PAGE_SIZE })}`);
+    const [data] = await Promise.all(this.paths(values($('#job-filters'))).map((p) => api('GET', p)));
     this.rows = data.data;
     $('#jobs-summary').textContent = this.rows.length ? `The newest ${this.rows.length} job${this.rows.length === 1 ? '' : 's'}.` : 'No jobs yet.';
     this.render();
@@ -708,10 +728,10 @@ const webhooks = {
   rows: [],
   selected: undefined,
   stale: true,
+  paths: (f) => [`webhooks${query({ api: f.api, key: f.key, limit: PAGE_SIZE })}`],
   async load() {
     this.stale = false;
-    const f = values($('#webhook-filters'));
-    const data = await api('GET', `webhooks${query({ api: f.api, key: f.key, limit: PAGE_SIZE })}`);
+    const [data] = await Promise.all(this.paths(values($('#webhook-filters'))).map((p) => api('GET', p)));
     this.rows = data.data;
     $('#webhooks-summary').textContent = this.rows.length ? `The newest ${this.rows.length} deliver${this.rows.length === 1 ? 'y' : 'ies'}.` : 'No webhook deliveries yet.';
     this.render();
@@ -799,9 +819,10 @@ function renderWebhookDetail(d) {
 const faults = {
   rows: [],
   stale: true,
+  paths: () => ['faults'],
   async load() {
     this.stale = false;
-    const data = await api('GET', 'faults');
+    const [data] = await Promise.all(this.paths().map((p) => api('GET', p)));
     this.rows = data.data;
     this.render();
   },
@@ -998,10 +1019,11 @@ const accounts = {
   total: 0,
   selected: undefined, // "api/key"
   stale: true,
+  paths: (f) => [`accounts${query({ api: f.api, limit: 1000 })}`, 'clock'],
   async load() {
     this.stale = false;
     const f = values($('#account-filters'));
-    const [data, clock] = await Promise.all([api('GET', `accounts${query({ api: f.api, limit: 1000 })}`), api('GET', 'clock')]);
+    const [data, clock] = await Promise.all(this.paths(f).map((p) => api('GET', p)));
     setClock(clock);
     this.total = data.total;
     this.rows = data.data.filter((a) => !f.key || a.key.includes(f.key));
@@ -1179,11 +1201,14 @@ function reportError(err) {
   toast(err instanceof ApiError ? `${err.code ?? err.status}: ${err.message}` : String(err.message ?? err));
 }
 
+/** The page a fragment names (the requests page for any other). */
+const pageOf = (hash) => (Object.hasOwn(pages, hash) ? hash : 'requests');
+
 async function route(focus) {
   const hash = location.hash.slice(1);
   // Another fragment (an in-page link) is not a page change.
   if (hash && !Object.hasOwn(pages, hash) && current) return;
-  const name = Object.hasOwn(pages, hash) ? hash : 'requests';
+  const name = pageOf(hash);
   current = name;
   for (const id of Object.keys(pages)) {
     $(`#page-${id}`).hidden = id !== name;
@@ -1329,7 +1354,19 @@ async function follow() {
   }
 }
 
+const domReady = new Promise((resolve) => (document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', resolve, { once: true }) : resolve()));
+
 async function main() {
+  // Before the page is parsed: the served APIs and the first data of the page go out now, with
+  // the filters as they start out (a filter the browser restored asks again), and arrive while
+  // the browser builds the page.
+  const paths = ['health', ...pages[pageOf(location.hash.slice(1))].paths({})];
+  for (const path of paths) {
+    const answer = api('GET', path);
+    answer.catch(() => {}); // not unhandled if no one takes it; whoever does sees the error
+    early.set(path, answer);
+  }
+  await domReady;
   initRequests();
   initFaults();
   initClock();
@@ -1346,7 +1383,6 @@ async function main() {
   });
   setInterval(renderClock, 250);
   void follow();
-  // The served APIs and the page's own data load side by side: two round trips, not three.
   state.ready = api('GET', 'health').then((health) => {
     state.apis = health.apis;
     setClock(health.clock);
@@ -1358,3 +1394,4 @@ async function main() {
 }
 
 main().catch(reportError);
+}
