@@ -254,8 +254,8 @@ function renderClock() {
   }
 }
 
-function fillApiSelects() {
-  for (const select of document.querySelectorAll('select[name="api"]')) {
+function fillApiSelects(root = document) {
+  for (const select of root.querySelectorAll('select[name="api"]')) {
     for (const a of state.apis) if (![...select.options].some((o) => o.value === a.id)) select.append(h('option', { value: a.id }, a.id));
   }
 }
@@ -349,7 +349,8 @@ const requests = {
     return true;
   },
   onEvent(r) {
-    if (!this.matches(r)) return;
+    // Not built yet: its first load, when it is shown, has this one.
+    if (!built.has('requests') || !this.matches(r)) return;
     if (this.cursor !== undefined || !this.filters().live) {
       this.unseen++;
       this.renderPager();
@@ -1201,6 +1202,26 @@ function reportError(err) {
   toast(err instanceof ApiError ? `${err.code ?? err.status}: ${err.message}` : String(err.message ?? err));
 }
 
+function initFilters(id, page) {
+  const form = $(`#${id}`);
+  form.addEventListener('input', debounce(() => page.load().catch(reportError), 250));
+  form.addEventListener('submit', (e) => e.preventDefault());
+}
+
+/** What each page sets up once its markup is there. */
+const inits = { requests: initRequests, jobs: () => initFilters('job-filters', jobs), webhooks: () => initFilters('webhook-filters', webhooks), faults: initFaults, clock: initClock };
+const built = new Set();
+
+/** A page's markup is a <template> in its section until the page is first shown. */
+function build(name) {
+  if (built.has(name)) return;
+  const section = $(`#page-${name}`);
+  section.replaceChildren(section.querySelector('template').content);
+  built.add(name);
+  inits[name]();
+  fillApiSelects(section);
+}
+
 /** The page a fragment names (the requests page for any other). */
 const pageOf = (hash) => (Object.hasOwn(pages, hash) ? hash : 'requests');
 
@@ -1209,6 +1230,7 @@ async function route(focus) {
   // Another fragment (an in-page link) is not a page change.
   if (hash && !Object.hasOwn(pages, hash) && current) return;
   const name = pageOf(hash);
+  build(name);
   current = name;
   for (const id of Object.keys(pages)) {
     $(`#page-${id}`).hidden = id !== name;
@@ -1367,15 +1389,6 @@ async function main() {
     early.set(path, answer);
   }
   await domReady;
-  initRequests();
-  initFaults();
-  initClock();
-  for (const id of ['job-filters', 'webhook-filters']) {
-    const form = $(`#${id}`);
-    const page = id === 'job-filters' ? jobs : webhooks;
-    form.addEventListener('input', debounce(() => page.load().catch(reportError), 250));
-    form.addEventListener('submit', (e) => e.preventDefault());
-  }
   window.addEventListener('hashchange', () => route(true).catch(reportError));
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();
