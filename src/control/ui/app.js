@@ -271,16 +271,25 @@ function values(form) {
   return out;
 }
 
+/** What opens each table row (one click listener for them all, not two a row). */
+const openers = new WeakMap();
+
 /** A table row opened by a button in one cell (`buttonAt`); the whole row is clickable for pointer users. */
 function rowOf(cells, { id, selected, label, onOpen, buttonAt = 0 }) {
   const td = (c) => (c instanceof HTMLElement && c.tagName === 'TD' ? c : h('td', {}, c));
-  const button = h('button', { type: 'button', class: 'linkish', 'aria-label': label, onclick: onOpen }, cells[buttonAt]);
+  const button = h('button', { type: 'button', class: 'linkish', 'aria-label': label, 'data-opens': '' }, cells[buttonAt]);
   const tr = h('tr', { class: selected ? 'selected' : undefined, 'aria-current': selected ? 'true' : undefined, dataset: { id } }, cells.map((c, i) => (i === buttonAt ? h('td', {}, button) : td(c))));
-  tr.addEventListener('click', (e) => {
-    if (!(e.target instanceof HTMLElement) || e.target.closest('button, a, input, select')) return;
-    onOpen();
-  });
+  openers.set(tr, onOpen);
   return tr;
+}
+
+/** A click on a row's own button, or anywhere in the row but another control, opens it. */
+function onRowClick(e) {
+  if (!(e.target instanceof Element)) return;
+  const tr = e.target.closest('tr');
+  const open = tr && openers.get(tr);
+  const control = e.target.closest('button, a, input, select, textarea');
+  if (open && (!control || control.hasAttribute('data-opens'))) open();
 }
 
 /** Mark the row of `id` as the open one, without rebuilding the table. */
@@ -1244,20 +1253,22 @@ async function route(focus) {
     heading.tabIndex = -1;
     heading.focus();
   }
-  // The fault form's menus come from the specs (two large documents): they fill in beside the
-  // page's data, which is shown without waiting for them; the form is busy until then.
-  if (name === 'faults') {
-    const form = $('#fault-form');
-    form.setAttribute('aria-busy', 'true');
-    form.querySelector('button[type="submit"]').disabled = true;
-    refreshFaultForm()
-      .catch(reportError)
-      .finally(() => {
-        form.removeAttribute('aria-busy');
-        form.querySelector('button[type="submit"]').disabled = false;
-      });
+  // The fault form's menus come from the specs (two large documents): they are asked for once
+  // the page's data is shown, not beside it; the form is busy until they are in.
+  const form = name === 'faults' ? $('#fault-form') : undefined;
+  form?.setAttribute('aria-busy', 'true');
+  if (form) form.querySelector('button[type="submit"]').disabled = true;
+  try {
+    if (pages[name].stale) await pages[name].load();
+  } finally {
+    if (form)
+      refreshFaultForm()
+        .catch(reportError)
+        .finally(() => {
+          form.removeAttribute('aria-busy');
+          form.querySelector('button[type="submit"]').disabled = false;
+        });
   }
-  if (pages[name].stale) await pages[name].load();
   renderClock();
 }
 
@@ -1389,6 +1400,7 @@ async function main() {
     early.set(path, answer);
   }
   await domReady;
+  document.addEventListener('click', onRowClick);
   window.addEventListener('hashchange', () => route(true).catch(reportError));
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();
