@@ -17,9 +17,10 @@ const PAGE_SIZE = 50; // rows per page: what a screen shows, laid out and painte
 const $ = (selector, root = document) => root.querySelector(selector);
 
 /** h('td', {class: 'num'}, 'text', node, [more]) — text is always set as text, never as HTML. */
-function h(tag, attrs = {}, ...children) {
+function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
+  for (const k in attrs) {
+    const v = attrs[k];
     if (v === undefined || v === null || v === false) continue;
     if (k === 'class') el.className = v;
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
@@ -31,11 +32,18 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Children (nodes, text, nested arrays) in one append: strings become text nodes natively. */
 function append(el, children) {
-  for (const c of children.flat(Infinity)) {
-    if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
+  const flat = [];
+  const add = (list) => {
+    for (const c of list) {
+      if (c === undefined || c === null || c === false) continue;
+      if (Array.isArray(c)) add(c);
+      else flat.push(c instanceof Node ? c : String(c));
+    }
+  };
+  add(children);
+  el.append(...flat);
 }
 
 function replace(el, ...children) {
