@@ -1422,6 +1422,7 @@ async function main() {
     fillApiSelects();
   });
   await Promise.all([state.ready, route(false)]);
+  early.clear(); // any left (not asked for after all) would be stale later
   performance.mark('inspector-ready');
   document.documentElement.dataset.ready = 'true';
 }
