@@ -1,6 +1,11 @@
-// The sandbox inspector: a plain ES module, no build step, no dependencies. Everything it shows
+// The sandbox inspector: a plain script, no build step, no dependencies. Everything it shows
 // and does goes through the control API (…/__sandbox/, relative to this page), and it follows the
 // sandbox live through the control API's event stream (GET /__sandbox/events).
+// A classic script first in <head>, not a module (modules wait for the page to be parsed): it
+// asks for the page's first data before the browser has parsed the page (see `main`). Strict and
+// in a block of its own, so nothing lands on `window`.
+'use strict';
+{
 
 const BASE = new URL('../', location.href); // …/__sandbox/
 const ROOT = new URL('../../', location.href); // the sandbox itself, for /files and curl lines
@@ -12,9 +17,10 @@ const PAGE_SIZE = 50; // rows per page: what a screen shows, laid out and painte
 const $ = (selector, root = document) => root.querySelector(selector);
 
 /** h('td', {class: 'num'}, 'text', node, [more]) — text is always set as text, never as HTML. */
-function h(tag, attrs = {}, ...children) {
+function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
+  for (const k in attrs) {
+    const v = attrs[k];
     if (v === undefined || v === null || v === false) continue;
     if (k === 'class') el.className = v;
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
@@ -26,11 +32,18 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Children (nodes, text, nested arrays) in one append: strings become text nodes natively. */
 function append(el, children) {
-  for (const c of children.flat(Infinity)) {
-    if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
+  const flat = [];
+  const add = (list) => {
+    for (const c of list) {
+      if (c === undefined || c === null || c === false) continue;
+      if (Array.isArray(c)) add(c);
+      else flat.push(c instanceof Node ? c : String(c));
+    }
+  };
+  add(children);
+  el.append(...flat);
 }
 
 function replace(el, ...children) {
@@ -148,7 +161,8 @@ class ApiError extends Error {
 let tokenPrompt;
 /** Ask for the admin token (once for every caller waiting on it). */
 function askToken() {
-  tokenPrompt ??= new Promise((resolve) => {
+  // An early request may be refused before the dialog is parsed.
+  tokenPrompt ??= domReady.then(() => new Promise((resolve) => {
     const dialog = $('#token-dialog');
     const form = $('#token-form');
     $('#token-error').textContent = sessionStorage.getItem(TOKEN_KEY) ? 'That token was refused; try again.' : '';
@@ -161,7 +175,7 @@ function askToken() {
       resolve();
     };
     if (!dialog.open) dialog.showModal();
-  });
+  }));
   return tokenPrompt;
 }
 
@@ -170,7 +184,18 @@ function authHeaders() {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/**
+ * GETs started while the page was still being parsed (see `main`), by path: the first `api('GET',
+ * path)` of that very path takes its answer instead of asking again.
+ */
+const early = new Map();
+
 async function api(method, path, body) {
+  if (method === 'GET' && early.has(path)) {
+    const answer = early.get(path);
+    early.delete(path);
+    return answer;
+  }
   for (;;) {
     const headers = { accept: 'application/json', ...authHeaders() };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -237,8 +262,8 @@ function renderClock() {
   }
 }
 
-function fillApiSelects() {
-  for (const select of document.querySelectorAll('select[name="api"]')) {
+function fillApiSelects(root = document) {
+  for (const select of root.querySelectorAll('select[name="api"]')) {
     for (const a of state.apis) if (![...select.options].some((o) => o.value === a.id)) select.append(h('option', { value: a.id }, a.id));
   }
 }
@@ -254,16 +279,25 @@ function values(form) {
   return out;
 }
 
+/** What opens each table row (one click listener for them all, not two a row). */
+const openers = new WeakMap();
+
 /** A table row opened by a button in one cell (`buttonAt`); the whole row is clickable for pointer users. */
 function rowOf(cells, { id, selected, label, onOpen, buttonAt = 0 }) {
   const td = (c) => (c instanceof HTMLElement && c.tagName === 'TD' ? c : h('td', {}, c));
-  const button = h('button', { type: 'button', class: 'linkish', 'aria-label': label, onclick: onOpen }, cells[buttonAt]);
+  const button = h('button', { type: 'button', class: 'linkish', 'aria-label': label, 'data-opens': '' }, cells[buttonAt]);
   const tr = h('tr', { class: selected ? 'selected' : undefined, 'aria-current': selected ? 'true' : undefined, dataset: { id } }, cells.map((c, i) => (i === buttonAt ? h('td', {}, button) : td(c))));
-  tr.addEventListener('click', (e) => {
-    if (!(e.target instanceof HTMLElement) || e.target.closest('button, a, input, select')) return;
-    onOpen();
-  });
+  openers.set(tr, onOpen);
   return tr;
+}
+
+/** A click on a row's own button, or anywhere in the row but another control, opens it. */
+function onRowClick(e) {
+  if (!(e.target instanceof Element)) return;
+  const tr = e.target.closest('tr');
+  const open = tr && openers.get(tr);
+  const control = e.target.closest('button, a, input, select, textarea');
+  if (open && (!control || control.hasAttribute('data-opens'))) open();
 }
 
 /** Mark the row of `id` as the open one, without rebuilding the table. */
@@ -298,10 +332,13 @@ const requests = {
   filters() {
     return values($('#request-filters'));
   },
+  /** What the first data of the page is (`f`: the filters' values; {} before the page is parsed). */
+  paths(f) {
+    return [`requests${query({ api: f.api, key: f.key, status: f.status, path: f.path, faulted: f.faulted, before: this.cursor, limit: PAGE_SIZE + 1 })}`];
+  },
   async load() {
     this.stale = false;
-    const f = this.filters();
-    const data = await api('GET', `requests${query({ api: f.api, key: f.key, status: f.status, path: f.path, faulted: f.faulted, before: this.cursor, limit: PAGE_SIZE + 1 })}`);
+    const [data] = await Promise.all(this.paths(this.filters()).map((p) => api('GET', p)));
     this.capacity = data.capacity;
     this.total = data.total;
     this.hasOlder = data.data.length > PAGE_SIZE;
@@ -329,7 +366,8 @@ const requests = {
     return true;
   },
   onEvent(r) {
-    if (!this.matches(r)) return;
+    // Not built yet: its first load, when it is shown, has this one.
+    if (!built.has('requests') || !this.matches(r)) return;
     if (this.cursor !== undefined || !this.filters().live) {
       this.unseen++;
       this.renderPager();
@@ -510,10 +548,10 @@ const jobs = {
   rows: [],
   selected: undefined, // "api/job_id"
   stale: true,
+  paths: (f) => [`jobs${query({ api: f.api, key: f.key, status: f.status, limit: PAGE_SIZE })}`],
   async load() {
     this.stale = false;
-    const f = values($('#job-filters'));
-    const data = await api('GET', `jobs${query({ api: f.api, key: f.key, status: f.status, limit: PAGE_SIZE })}`);
+    const [data] = await Promise.all(this.paths(values($('#job-filters'))).map((p) => api('GET', p)));
     this.rows = data.data;
     $('#jobs-summary').textContent = this.rows.length ? `The newest ${this.rows.length} job${this.rows.length === 1 ? '' : 's'}.` : 'No jobs yet.';
     this.render();
@@ -708,10 +746,10 @@ const webhooks = {
   rows: [],
   selected: undefined,
   stale: true,
+  paths: (f) => [`webhooks${query({ api: f.api, key: f.key, limit: PAGE_SIZE })}`],
   async load() {
     this.stale = false;
-    const f = values($('#webhook-filters'));
-    const data = await api('GET', `webhooks${query({ api: f.api, key: f.key, limit: PAGE_SIZE })}`);
+    const [data] = await Promise.all(this.paths(values($('#webhook-filters'))).map((p) => api('GET', p)));
     this.rows = data.data;
     $('#webhooks-summary').textContent = this.rows.length ? `The newest ${this.rows.length} deliver${this.rows.length === 1 ? 'y' : 'ies'}.` : 'No webhook deliveries yet.';
     this.render();
@@ -799,9 +837,10 @@ function renderWebhookDetail(d) {
 const faults = {
   rows: [],
   stale: true,
+  paths: () => ['faults'],
   async load() {
     this.stale = false;
-    const data = await api('GET', 'faults');
+    const [data] = await Promise.all(this.paths().map((p) => api('GET', p)));
     this.rows = data.data;
     this.render();
   },
@@ -998,10 +1037,11 @@ const accounts = {
   total: 0,
   selected: undefined, // "api/key"
   stale: true,
+  paths: (f) => [`accounts${query({ api: f.api, limit: 1000 })}`, 'clock'],
   async load() {
     this.stale = false;
     const f = values($('#account-filters'));
-    const [data, clock] = await Promise.all([api('GET', `accounts${query({ api: f.api, limit: 1000 })}`), api('GET', 'clock')]);
+    const [data, clock] = await Promise.all(this.paths(f).map((p) => api('GET', p)));
     setClock(clock);
     this.total = data.total;
     this.rows = data.data.filter((a) => !f.key || a.key.includes(f.key));
@@ -1179,11 +1219,35 @@ function reportError(err) {
   toast(err instanceof ApiError ? `${err.code ?? err.status}: ${err.message}` : String(err.message ?? err));
 }
 
+function initFilters(id, page) {
+  const form = $(`#${id}`);
+  form.addEventListener('input', debounce(() => page.load().catch(reportError), 250));
+  form.addEventListener('submit', (e) => e.preventDefault());
+}
+
+/** What each page sets up once its markup is there. */
+const inits = { requests: initRequests, jobs: () => initFilters('job-filters', jobs), webhooks: () => initFilters('webhook-filters', webhooks), faults: initFaults, clock: initClock };
+const built = new Set();
+
+/** A page's markup is a <template> in its section until the page is first shown. */
+function build(name) {
+  if (built.has(name)) return;
+  const section = $(`#page-${name}`);
+  section.replaceChildren(section.querySelector('template').content);
+  built.add(name);
+  inits[name]();
+  fillApiSelects(section);
+}
+
+/** The page a fragment names (the requests page for any other). */
+const pageOf = (hash) => (Object.hasOwn(pages, hash) ? hash : 'requests');
+
 async function route(focus) {
   const hash = location.hash.slice(1);
   // Another fragment (an in-page link) is not a page change.
   if (hash && !Object.hasOwn(pages, hash) && current) return;
-  const name = Object.hasOwn(pages, hash) ? hash : 'requests';
+  const name = pageOf(hash);
+  build(name);
   current = name;
   for (const id of Object.keys(pages)) {
     $(`#page-${id}`).hidden = id !== name;
@@ -1197,20 +1261,22 @@ async function route(focus) {
     heading.tabIndex = -1;
     heading.focus();
   }
-  // The fault form's menus come from the specs (two large documents): they fill in beside the
-  // page's data, which is shown without waiting for them; the form is busy until then.
-  if (name === 'faults') {
-    const form = $('#fault-form');
-    form.setAttribute('aria-busy', 'true');
-    form.querySelector('button[type="submit"]').disabled = true;
-    refreshFaultForm()
-      .catch(reportError)
-      .finally(() => {
-        form.removeAttribute('aria-busy');
-        form.querySelector('button[type="submit"]').disabled = false;
-      });
+  // The fault form's menus come from the specs (two large documents): they are asked for once
+  // the page's data is shown, not beside it; the form is busy until they are in.
+  const form = name === 'faults' ? $('#fault-form') : undefined;
+  form?.setAttribute('aria-busy', 'true');
+  if (form) form.querySelector('button[type="submit"]').disabled = true;
+  try {
+    if (pages[name].stale) await pages[name].load();
+  } finally {
+    if (form)
+      refreshFaultForm()
+        .catch(reportError)
+        .finally(() => {
+          form.removeAttribute('aria-busy');
+          form.querySelector('button[type="submit"]').disabled = false;
+        });
   }
-  if (pages[name].stale) await pages[name].load();
   renderClock();
 }
 
@@ -1329,16 +1395,20 @@ async function follow() {
   }
 }
 
+const domReady = new Promise((resolve) => (document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', resolve, { once: true }) : resolve()));
+
 async function main() {
-  initRequests();
-  initFaults();
-  initClock();
-  for (const id of ['job-filters', 'webhook-filters']) {
-    const form = $(`#${id}`);
-    const page = id === 'job-filters' ? jobs : webhooks;
-    form.addEventListener('input', debounce(() => page.load().catch(reportError), 250));
-    form.addEventListener('submit', (e) => e.preventDefault());
+  // Before the page is parsed: the served APIs and the first data of the page go out now, with
+  // the filters as they start out (a filter the browser restored asks again), and arrive while
+  // the browser builds the page.
+  const paths = ['health', ...pages[pageOf(location.hash.slice(1))].paths({})];
+  for (const path of paths) {
+    const answer = api('GET', path);
+    answer.catch(() => {}); // not unhandled if no one takes it; whoever does sees the error
+    early.set(path, answer);
   }
+  await domReady;
+  document.addEventListener('click', onRowClick);
   window.addEventListener('hashchange', () => route(true).catch(reportError));
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();
@@ -1346,15 +1416,16 @@ async function main() {
   });
   setInterval(renderClock, 250);
   void follow();
-  // The served APIs and the page's own data load side by side: two round trips, not three.
   state.ready = api('GET', 'health').then((health) => {
     state.apis = health.apis;
     setClock(health.clock);
     fillApiSelects();
   });
   await Promise.all([state.ready, route(false)]);
+  early.clear(); // any left (not asked for after all) would be stale later
   performance.mark('inspector-ready');
   document.documentElement.dataset.ready = 'true';
 }
 
 main().catch(reportError);
+}
