@@ -17,7 +17,9 @@ export interface ClockState {
 }
 
 export class SandboxClock {
-  private mode: ClockMode = 'real';
+  // Manual until the constructor's set(): the start time is then taken exactly, not start plus
+  // the wall time that passed while the fields were initialised (a tick under load).
+  private mode: ClockMode = 'manual';
   private scale = 1;
   // sandbox time = base + (wall - wallBase) * scale (real/scaled); = base (manual)
   private base = Date.now();
