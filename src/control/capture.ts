@@ -3,10 +3,6 @@
 // response headers and the body as written — each body kept up to a cap, with its full size
 // counted. It only stores references and capped copies; the log formats when read.
 //
-// Once the response is done, what was kept is packed into one Buffer (headers as text, then the
-// bodies): the log holds a thousand exchanges, and as a few dozen small strings and objects each
-// they were what every young-generation collection copied — the request path's latency tail.
-//
 // On the request path, so cheap: the sandbox's own server creates its requests and responses as
 // CapturingRequest / CapturingResponse (http.createServer's IncomingMessage / ServerResponse
 // options), whose methods look at a field — no per-request closures, no change of object shape.
@@ -17,7 +13,7 @@ import { IncomingMessage, ServerResponse, type OutgoingHttpHeaders } from 'node:
 /** Bytes kept of each body by default (request and response): 16 KiB. */
 export const DEFAULT_BODY_CAP = 16 * 1024;
 
-interface CapturedBody {
+export interface CapturedBody {
   /** the kept bytes (at most the cap), in order */
   chunks: (Buffer | string)[];
   /** bytes kept */
@@ -26,24 +22,7 @@ interface CapturedBody {
   bytes: number;
 }
 
-/**
- * A finished exchange as the log keeps it: `data` holds the request headers and the response
- * headers (name and value lines, "\n"-separated), then the kept request and response bodies;
- * the `…End` fields are where each part ends.
- */
-export interface PackedExchange {
-  url: string;
-  cap: number;
-  data: Buffer;
-  requestHeadersEnd: number;
-  responseHeadersEnd: number;
-  requestBodyEnd: number;
-  /** bytes of each whole body (the kept part is at most `cap`) */
-  requestBytes: number;
-  responseBytes: number;
-}
-
-interface CapturedExchange {
+export interface CapturedExchange {
   /** the request target as sent (path and query) */
   url: string;
   /** name/value pairs in the order and case the client sent them */
@@ -159,45 +138,11 @@ function wrap(req: IncomingMessage, res: ServerResponse, x: CapturedExchange): v
   };
 }
 
-function headerText(v: OutgoingHttpHeaders[string]): string {
-  return Array.isArray(v) ? v.join(', ') : String(v ?? '');
-}
-
-const asBuffer = (c: Buffer | string): Buffer => (typeof c === 'string' ? Buffer.from(c) : c);
-
-/** Header names and values cannot hold a line break (node refuses them), so lines can carry them. */
-function pack(x: CapturedExchange): PackedExchange {
-  // writeHead's own headers (as cased there) first, then those set with setHeader.
-  const response: string[] = [];
-  for (const k in x.written) response.push(k, headerText(x.written[k]));
-  const set = x.set && Object.keys(x.set);
-  if (set?.length) {
-    const seen = new Set(Object.keys(x.written ?? {}).map((k) => k.toLowerCase()));
-    for (const k of set) if (!seen.has(k)) response.push(k, headerText(x.set![k]));
-  }
-  const requestHeaders = Buffer.from(x.rawHeaders.join('\n'));
-  const responseHeaders = Buffer.from(response.join('\n'));
-  const requestBody = x.request.chunks.map(asBuffer);
-  const data = Buffer.concat([requestHeaders, responseHeaders, ...requestBody, ...x.response.chunks.map(asBuffer)]);
-  const requestHeadersEnd = requestHeaders.length;
-  const responseHeadersEnd = requestHeadersEnd + responseHeaders.length;
-  return {
-    url: x.url,
-    cap: x.cap,
-    data,
-    requestHeadersEnd,
-    responseHeadersEnd,
-    requestBodyEnd: responseHeadersEnd + x.request.kept,
-    requestBytes: x.request.bytes,
-    responseBytes: x.response.bytes,
-  };
-}
-
 /**
- * Start recording one exchange; the returned function packs what was recorded (call it once,
- * when the response is done). Call before the first body byte can arrive.
+ * Start recording one exchange; the returned function reads what was recorded (call it when
+ * the response is done). Call before the first body byte can arrive.
  */
-export function captureExchange(req: IncomingMessage, res: ServerResponse, cap = DEFAULT_BODY_CAP): () => PackedExchange {
+export function captureExchange(req: IncomingMessage, res: ServerResponse, cap = DEFAULT_BODY_CAP): () => CapturedExchange {
   const x: CapturedExchange = {
     url: req.url ?? '/',
     rawHeaders: req.rawHeaders,
@@ -212,6 +157,6 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, cap =
   return () => {
     // setHeader'd headers (often none: the pipeline hands writeHead all of them at once).
     if (res.headersSent && x.set === undefined) x.set = res.getHeaders();
-    return pack(x);
+    return x;
   };
 }

@@ -1,7 +1,7 @@
 // The request log: a bounded ring buffer of finished requests, fed by the request path's
 // ResponseRecord events. The control API reads it (GET /__sandbox/requests).
 import type { ResponseRecord } from '../engine/runtime.ts';
-import type { PackedExchange } from './capture.ts';
+import type { CapturedExchange } from './capture.ts';
 import { exchangeView, type ExchangeView } from './request-detail.ts';
 
 export const DEFAULT_LOG_SIZE = 1000;
@@ -70,7 +70,7 @@ export class RequestLog {
     const entry = this.entries({ before: seq + 1, limit: 1 })[0];
     if (!entry || entry.seq !== seq) return undefined;
     const view = this.view(entry);
-    const exchange = entry.record.exchange as PackedExchange | undefined;
+    const exchange = entry.record.exchange as CapturedExchange | undefined;
     return { ...view, exchange: exchange ? exchangeView(exchange, entry.record.key, view.key) : null };
   }
 
