@@ -8,6 +8,8 @@
 // CPU profiles of the hot paths. Writes bench/results/bench-latest.{md,json}.
 //   BENCH_ONLY=throughput,startup,flat,renders,soak,profile   run some sections (the others are
 //                                                              kept from the last results file)
+//   BENCH_ONLY=report                                          run none: bench-latest.md written
+//                                                              again from bench-latest.json
 //   BENCH_SECONDS (3) BENCH_ROUNDS (3) BENCH_CONNECTIONS (10) BENCH_FLAT_JOBS (100000)
 //   BENCH_SOAK_ACCOUNTS (3000) BENCH_RENDER_JOBS (20)
 // Traffic goes to 127.0.0.1 only; every loop is bounded; only processes started here are stopped.
@@ -73,7 +75,9 @@ async function main() {
   });
   await run('profile', () => profile(builds[builds.length - 1]!, { seconds: Math.max(seconds, 5), connections, log }));
 
-  const result = { at: new Date().toISOString(), machine: machine(), loadAverage: loads, builds, sections };
+  // A report-only run keeps when, where and what the figures were measured on.
+  const ranAny = SECTIONS.some((s) => only.has(s));
+  const result = ranAny ? { at: new Date().toISOString(), machine: machine(), loadAverage: loads, builds, sections } : { ...previous, sections };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(jsonFile, JSON.stringify(result, null, 2) + '\n');
   const md = report(result as never);
