@@ -228,7 +228,7 @@ export function report(r: Results): string {
     lines.push(
       '## Renders',
       '',
-      `${rd.jobs} jobs at once from one key; direct FFmpeg runs ${rd.concurrency} at a time (one per core), the sandbox as many as its work semaphore lets one key hold (by default one per core, a spare slot kept for other keys; before issue 16's fix, all but one). Direct FFmpeg: ${fmt(rd.directMs, ' ms')}, ${fmt(rd.directCpuMs, ' ms')} of CPU. The sandbox's CPU is its own and its children's (FFmpeg, ffprobe), from /proc.`,
+      `${rd.jobs} jobs at once from one key; direct FFmpeg runs ${rd.concurrency} at a time (one per core), the sandbox as many as its work semaphore lets one key hold (by default one per core, with a spare slot kept for other keys). Direct FFmpeg: ${fmt(rd.directMs, ' ms')}, ${fmt(rd.directCpuMs, ' ms')} of CPU. The sandbox's CPU is its own and its children's (FFmpeg, ffprobe), from /proc.`,
       '',
       '| build | first start → last completion | × direct | first submission → last completion | × direct | CPU | direct ÷ sandbox CPU |',
       '|---|---|---|---|---|---|---|',
