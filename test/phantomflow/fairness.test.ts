@@ -8,6 +8,28 @@ import { freshKey, startSandbox, type RunningSandbox } from '../support/sandbox.
 
 const script = (seconds: number, extra: Record<string, unknown> = {}) => ({ width: 1280, height: 720, fps: 30, quality: 'low', scenes: [{ duration: seconds, background: '#334455', elements: [{ type: 'text', text: 'flood' }] }], ...extra });
 
+/**
+ * One key queues three 10 s renders, then another key one 1 s render; both keys' jobs once done,
+ * with the flood's render spans in start order.
+ */
+async function floodThenSmall(sb: RunningSandbox) {
+  const flood = freshKey('ve_test_', 'enterprise');
+  const small = freshKey('ve_test_', 'enterprise');
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': flood }, body: script(10) });
+    expect(r.status, r.text).toBe(202);
+    ids.push(r.body.job_id);
+  }
+  const mine = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': small }, body: script(1) });
+  expect(mine.status).toBe(202);
+  const job = await waitForJob(sb.url, small, mine.body.job_id, { timeoutMs: 120_000 });
+  expect(job.status).toBe('completed');
+  const floodJobs = await Promise.all(ids.map((id) => waitForJob(sb.url, flood, id, { timeoutMs: 180_000 })));
+  const spans = floodJobs.map((j) => [Date.parse(j.started_at), Date.parse(j.completed_at)] as const).sort((a, b) => a[0] - b[0]);
+  return { smallStarted: Date.parse(job.started_at), spans };
+}
+
 describe('a flood from one key', () => {
   let sb: RunningSandbox;
   beforeAll(async () => {
@@ -16,23 +38,9 @@ describe('a flood from one key', () => {
   afterAll(() => sb.close());
 
   it("leaves a slot: another key's job starts before any of the flood's renders has finished", async () => {
-    const flood = freshKey('ve_test_', 'enterprise');
-    const small = freshKey('ve_test_', 'enterprise');
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': flood }, body: script(10) });
-      expect(r.status, r.text).toBe(202);
-      ids.push(r.body.job_id);
-    }
-    const mine = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': small }, body: script(1) });
-    expect(mine.status).toBe(202);
-    const job = await waitForJob(sb.url, small, mine.body.job_id, { timeoutMs: 120_000 });
-    expect(job.status).toBe('completed');
-    const floodJobs = await Promise.all(ids.map((id) => waitForJob(sb.url, flood, id, { timeoutMs: 180_000 })));
-    const firstFloodDone = Math.min(...floodJobs.map((j) => Date.parse(j.completed_at)));
-    expect(Date.parse(job.started_at)).toBeLessThan(firstFloodDone);
+    const { smallStarted, spans } = await floodThenSmall(sb);
+    expect(smallStarted).toBeLessThan(Math.min(...spans.map((s) => s[1])));
     // The flood itself ran one at a time beside it: no two of its renders overlapped.
-    const spans = floodJobs.map((j) => [Date.parse(j.started_at), Date.parse(j.completed_at)] as const).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
   }, 240_000);
 });
@@ -46,24 +54,12 @@ describe('the default slots: one per core and a spare', () => {
   afterAll(() => sb.close());
 
   it("let a lone key render on every core, and still start another key's job at once", async () => {
-    const flood = freshKey('ve_test_', 'enterprise');
-    const small = freshKey('ve_test_', 'enterprise');
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': flood }, body: script(10) });
-      expect(r.status, r.text).toBe(202);
-      ids.push(r.body.job_id);
-    }
-    const mine = await call(sb.url, 'POST', '/api/render', { headers: { 'x-api-key': small }, body: script(1) });
-    expect(mine.status).toBe(202);
-    const job = await waitForJob(sb.url, small, mine.body.job_id, { timeoutMs: 120_000 });
-    expect(job.status).toBe('completed');
-    const floodJobs = await Promise.all(ids.map((id) => waitForJob(sb.url, flood, id, { timeoutMs: 180_000 })));
-    const spans = floodJobs.map((j) => [Date.parse(j.started_at), Date.parse(j.completed_at)] as const).sort((a, b) => a[0] - b[0]);
+    const { smallStarted, spans } = await floodThenSmall(sb);
+    const firstDone = Math.min(spans[0]![1], spans[1]![1]);
     // The flood's first two renders ran side by side; its third waited for one of them.
     expect(spans[1]![0]).toBeLessThan(spans[0]![1]);
-    expect(spans[2]![0]).toBeGreaterThanOrEqual(Math.min(spans[0]![1], spans[1]![1]));
-    expect(Date.parse(job.started_at)).toBeLessThan(Math.min(spans[0]![1], spans[1]![1]));
+    expect(spans[2]![0]).toBeGreaterThanOrEqual(firstDone);
+    expect(smallStarted).toBeLessThan(firstDone);
   }, 240_000);
 });
 
