@@ -138,7 +138,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   // One slot more than cores: a lone key renders on every core, and the spare one is there the
   // moment another key's job arrives (renders cannot be preempted).
   const slots = Math.max(1, options.workConcurrency ?? availableParallelism() + 1);
-  const work = new Semaphore(slots, { maxPerTenant: Math.min(slots, options.workPerKey ?? Math.max(1, slots - 1)) });
+  const work = new Semaphore(slots, { maxPerTenant: options.workPerKey ?? Math.max(1, slots - 1) });
   const prism = new PrismWorker();
   const events = new EventBus({ ...options.events, now: () => new Date(clock.now()).toISOString() });
   const modules = { ...apiModules, ...options.modules };

@@ -28,7 +28,7 @@ export interface OutboundOptions {
 
 export type OutboundDecision =
   | { ok: true; address: string; family: 4 | 6; class: AddressClass; lookup: LookupFunction }
-  | { ok: false; message: string };
+  | { ok: false; message: string; /** the policy refuses the URL (true), or its host did not resolve */ refused: boolean };
 
 /** How a user lets a host through (named in refusals). */
 export const ALLOW_FLAG = '--allow-host';
@@ -166,38 +166,41 @@ export function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
   }) as LookupFunction;
 }
 
+const refusal = (message: string): OutboundDecision => ({ ok: false, message: `not allowed: ${message}`, refused: true });
+const unresolved = (message: string): OutboundDecision => ({ ok: false, message, refused: false });
+
 /**
  * Decide whether `url` may be contacted, and at which address. The refusal says why and, for a
  * host the user could allow, how.
  */
 export async function checkOutbound(url: URL, options: OutboundOptions = {}): Promise<OutboundDecision> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, message: `not allowed: only http and https URLs, not ${url.protocol}` };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return refusal(`only http and https URLs, not ${url.protocol}`);
   const host = normalHost(url.hostname);
   const byName = refusedHostname(host);
-  if (byName) return { ok: false, message: `not allowed: ${host} is ${byName}` };
+  if (byName) return refusal(`${host} is ${byName}`);
   let addresses: { address: string; family: number }[];
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
     try {
       addresses = await (options.resolve ?? ((h) => dnsLookup(h, { all: true, verbatim: true })))(host);
     } catch (err) {
-      return { ok: false, message: `cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? 'no answer'})` };
+      return unresolved(`cannot resolve ${host} (${(err as NodeJS.ErrnoException).code ?? 'no answer'})`);
     }
-    if (!addresses.length) return { ok: false, message: `cannot resolve ${host} (no address)` };
+    if (!addresses.length) return unresolved(`cannot resolve ${host} (no address)`);
   }
   // Any refused address makes the whole name suspect (a rebinding setup), not only the first.
   for (const a of addresses) {
     const c = classifyAddress(a.address);
-    if (c.class === 'refused') return { ok: false, message: `not allowed: ${host === a.address ? host : `${host} resolves to ${a.address}, which`} is ${c.reason}` };
+    if (c.class === 'refused') return refusal(`${host === a.address ? host : `${host} resolves to ${a.address}, which`} is ${c.reason}`);
   }
   const chosen = addresses[0]!;
   const cls = classifyAddress(chosen.address).class;
   const listed = listing(host, options.allowHosts);
   const hint = `allow it with ${ALLOW_FLAG} ${host}`;
   if (cls === 'private' && listed !== 'named') {
-    return { ok: false, message: `not allowed: ${host}${host === chosen.address ? '' : ` (${chosen.address})`} is a private address; ${hint}` };
+    return refusal(`${host}${host === chosen.address ? '' : ` (${chosen.address})`} is a private address; ${hint}`);
   }
-  if (cls === 'public' && !listed) return { ok: false, message: `not allowed: ${host} is not in the allowed hosts; ${hint} (or ${ALLOW_FLAG} '*' for any public host)` };
+  if (cls === 'public' && !listed) return refusal(`${host} is not in the allowed hosts; ${hint} (or ${ALLOW_FLAG} '*' for any public host)`);
   const family = (chosen.family === 6 ? 6 : 4) as 4 | 6;
   return { ok: true, address: chosen.address, family, class: cls, lookup: pinnedLookup(chosen.address, family) };
 }

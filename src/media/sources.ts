@@ -23,7 +23,8 @@ export interface SourceOptions {
   signal?: AbortSignal;
 }
 
-export type Resolved = { ok: true; path: string } | { ok: false; message: string };
+/** `fixture`: the file is one of fixtures/ (it outlives the job), not this job's download */
+export type Resolved = { ok: true; path: string; fixture: boolean } | { ok: false; message: string };
 
 function fixturePath(src: string, fixturesDir: string): Resolved {
   const root = resolve(fixturesDir);
@@ -34,7 +35,7 @@ function fixturePath(src: string, fixturesDir: string): Resolved {
   try {
     const real = realpathSync(path);
     if (!real.startsWith(realpathSync(root) + sep)) return outside;
-    return { ok: true, path: real };
+    return { ok: true, path: real, fixture: true };
   } catch {
     return { ok: false, message: `Source ${src} could not be fetched: no such file under fixtures/` };
   }
@@ -100,10 +101,10 @@ export async function resolveSource(src: string, name: string, o: SourceOptions)
   const dest = join(o.tmpDir, name);
   for (let hop = 0; hop <= 3; hop++) {
     const decision = await checkOutbound(url, { allowHosts: o.allowHosts });
-    if (!decision.ok) return { ok: false, message: `Source ${src} ${decision.message.startsWith('not allowed') ? 'is' : 'could not be fetched:'} ${decision.message}` };
+    if (!decision.ok) return { ok: false, message: `Source ${src} ${decision.refused ? 'is' : 'could not be fetched:'} ${decision.message}` };
     try {
       const r = await download(url, decision.lookup, dest, o);
-      if (r.status >= 200 && r.status < 300) return { ok: true, path: dest };
+      if (r.status >= 200 && r.status < 300) return { ok: true, path: dest, fixture: false };
       if (r.status >= 300 && r.status < 400 && r.location && hop < 3) {
         url = new URL(r.location, url);
         if (!/^https?:$/.test(url.protocol)) return { ok: false, message: `Source ${src} is not allowed: redirect to ${url.protocol}` };

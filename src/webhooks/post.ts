@@ -54,7 +54,7 @@ export class WebhookPoster {
     if (!decision.ok) {
       record.error = decision.message;
       record.durationMs = Date.now() - started;
-      return { record, permanent: decision.message.startsWith('not allowed') };
+      return { record, permanent: decision.refused };
     }
     const controller = new AbortController();
     let done!: () => void;

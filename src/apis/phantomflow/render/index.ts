@@ -90,7 +90,7 @@ export function createRenderer(options: RendererOptions): Renderer {
           paths.set(el, r.path);
           known.push([r.path, el.src]);
           const inspectKey = `${el.type} ${el.src}`;
-          if (!inspections.has(inspectKey)) inspections.set(inspectKey, inspectSource(r.path, el.type, el.src, { maxPixels: options.maxSourcePixels, reusable: !/^https?:\/\//i.test(el.src) /* a fixture */ }));
+          if (!inspections.has(inspectKey)) inspections.set(inspectKey, inspectSource(r.path, el.type, el.src, { maxPixels: options.maxSourcePixels, reusable: r.fixture }));
           const inspected = await inspections.get(inspectKey)!;
           if (!inspected.ok) return fail(inspected.message);
           formats.set(el, inspected);
